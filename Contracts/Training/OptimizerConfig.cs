@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+
+namespace Gpt1Cluster.Contracts.Training;
+
+/// <summary>The paper's optimizer and schedule. Defaults are GPT-1's pretraining recipe.</summary>
+public sealed record OptimizerConfig
+{
+    /// <summary>Peak learning rate, reached at the end of warmup.</summary>
+    [JsonPropertyName("lr")] public double LearningRate { get; init; } = 2.5e-4;
+
+    /// <summary>Updates of linear warmup from 0; then cosine to 0 at the last update.</summary>
+    [JsonPropertyName("warmup_steps")] public long WarmupSteps { get; init; } = 2000;
+
+    [JsonPropertyName("beta1")] public double Beta1 { get; init; } = 0.9;
+    [JsonPropertyName("beta2")] public double Beta2 { get; init; } = 0.999;
+    [JsonPropertyName("eps")] public double Epsilon { get; init; } = 1e-8;
+
+    /// <summary>Decoupled (AdamW) decay, applied to parameters with ≥ 2 dimensions only.</summary>
+    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Global gradient L2 norm above which gradients are scaled down; 0 disables clipping.</summary>
+    [JsonPropertyName("grad_clip")] public double GradClip { get; init; } = 1.0;
+
+    public OptimizerConfig Validate()
+    {
+        Check(LearningRate > 0, "lr", $"must be positive (got {LearningRate})");
+        Check(WarmupSteps >= 0, "warmup_steps", $"must be ≥ 0 (got {WarmupSteps})");
+        Check(Beta1 is >= 0 and < 1, "beta1", $"must be in [0, 1) (got {Beta1})");
+        Check(Beta2 is >= 0 and < 1, "beta2", $"must be in [0, 1) (got {Beta2})");
+        Check(Epsilon > 0, "eps", $"must be positive (got {Epsilon})");
+        Check(WeightDecay >= 0, "weight_decay", $"must be ≥ 0 (got {WeightDecay})");
+        Check(GradClip >= 0, "grad_clip", $"must be ≥ 0 (got {GradClip})");
+        return this;
+    }
+
+    private static void Check(bool ok, string field, string message)
+    {
+        if (!ok) throw new Model.ConfigException($"{field}: {message}");
+    }
+}

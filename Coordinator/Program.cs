@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Gpt1Cluster.Coordinator;
+
+
+// `gpt1`: the Gpt1Cluster command line. Each command lives in Commands/ and is listed here.
+var root = new RootCommand("Gpt1Cluster: pretrain and use GPT-1 (Radford et al., 2018) with TorchSharp")
+{
+};
+return await Cli.InvokeAsync(root, args);
