@@ -23,7 +23,6 @@ public static class Cli
         }
     }
 
-    public static Option<bool> JsonOption() => new("--json") { Description = "Print machine-readable JSON instead of a table" };
 }
 
 /// <summary>Bad input from the user: the message says what was wrong and what to do.</summary>
