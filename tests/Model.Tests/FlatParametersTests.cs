@@ -86,7 +86,7 @@ public sealed class FlatParametersTests
         long n = Micro.ParameterCount;
         using var whole = Train(0, n);
         using var sharded = Train(0, n / 3, n / 3 + 17, n);
-        Assert.True(whole.eq(sharded).all().item<bool>());
+        Assert.True(whole.eq(sharded).all().item<bool>(), "a sharded update differs from the whole-vector update");
     }
 
     [Fact]
