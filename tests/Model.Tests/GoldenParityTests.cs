@@ -11,10 +11,17 @@ namespace Gpt1Cluster.Model.Tests;
 /// same ids; logits, loss, gradients and the parameters after 3 full updates agree within 1e-5
 /// relative (‖ours − theirs‖ / ‖theirs‖ per tensor).
 /// </summary>
-public sealed class GoldenParityTests
+public sealed class GoldenParityTests : IDisposable
 {
     private const double Tolerance = 1e-5;
     private static readonly GoldenFile Golden = new("tiny");
+    private readonly int threads = torch.get_num_threads();
+
+    // The goldens were made on one thread; so are these runs, so that a busy machine (BLAS may
+    // drop threads under load and re-block its sums) cannot change the order of additions.
+    public GoldenParityTests() => torch.set_num_threads(1);
+
+    public void Dispose() => torch.set_num_threads(threads);
 
     private static (Gpt1Model Model, TrainingStep Step) LoadInitialModel()
     {
@@ -95,6 +102,32 @@ public sealed class GoldenParityTests
                 AssertQueryAndValueBiasClose(expected, p, name);
             else
                 AssertClose(expected, p, $"final.{name}");
+        }
+    }
+
+    [Fact]
+    public void The_same_updates_from_the_same_weights_are_bit_identical()
+    {
+        // Replicas must not drift: the distributed step relies on every worker computing the same bits.
+        Tensor Train()
+        {
+            var (model, step) = LoadInitialModel();
+            using var adam = new AdamWShard(step.Flat, 0, step.Flat.Count, Golden.Optimizer);
+            var schedule = LearningRateSchedule.For(Golden.Optimizer, Golden.TotalSteps);
+            using var ids = Golden.Tensor("input_ids");
+            for (int s = 0; s < Golden.Steps; s++)
+            {
+                using var batch = ids[s];
+                step.Run(batch, adam, schedule, Golden.Optimizer.GradClip);
+            }
+            return step.Flat.Values.clone();
+        }
+        using var first = Train();
+        for (int run = 0; run < 5; run++)
+        {
+            using var again = Train();
+            using var diff = (again - first).abs();
+            Assert.True(diff.max().item<float>() == 0, $"run {run + 2} differs from run 1 by up to {diff.max().item<float>()} at {diff.argmax().item<long>()}");
         }
     }
 
