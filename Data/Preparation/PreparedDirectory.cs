@@ -15,16 +15,23 @@ public static partial class PreparedDirectory
     /// <summary>Where the vocabulary files are copied, so the directory is self-contained.</summary>
     public const string TokenizerFolder = "tokenizer";
 
-    public static void Claim(string directory, bool force)
+    /// <summary>Throws if a prepare could not write to <paramref name="directory"/>; changes nothing. Lets slow steps (BPE training) fail fast.</summary>
+    public static void Check(string directory, bool force)
     {
         if (File.Exists(directory)) throw new PrepareException($"--out {directory} is a file; give a directory for the shards");
-        Directory.CreateDirectory(directory);
+        if (force || !Directory.Exists(directory)) return;
         var entries = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        if (entries.Count == 0) return;
-        if (!force)
+        if (entries.Count > 0)
             throw new PrepareException($"--out {directory} is not empty ({entries.Count} entries, e.g. {entries[0]}); choose a new or empty directory, " +
                 "or pass --force to replace a previous prepare's shards and manifest there (other files are left alone)");
-        RemovePrevious(directory);
+    }
+
+    /// <summary>Creates the directory, or empties it of a previous prepare's output under --force; see <see cref="Check"/>.</summary>
+    public static void Claim(string directory, bool force)
+    {
+        Check(directory, force);
+        Directory.CreateDirectory(directory);
+        if (force) RemovePrevious(directory);
     }
 
     static void RemovePrevious(string directory)
