@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -44,12 +45,14 @@ public sealed record ShardManifest
 
     public required ManifestCorpus Corpus { get; init; }
 
+    [JsonIgnore]
     public TokenDtype TokenDtype => TokenDtypes.Parse(Dtype) ?? throw new InvalidDataException($"manifest dtype '{Dtype}' is neither uint16 nor uint32");
 
     internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // a file for people and tools, not HTML: keep '>' readable
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
     };

@@ -43,6 +43,17 @@ public sealed class TextChunkerTests
     }
 
     [Fact]
+    public void Chunks_larger_than_the_starting_buffer_come_at_full_size()
+    {
+        var text = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"line {i}\n"));
+
+        var pieces = TextChunker.Chunks(new StringReader(text), chunkChars: 50_000).ToList();
+
+        Assert.Equal(text, string.Concat(pieces));
+        Assert.All(pieces.SkipLast(1), p => Assert.InRange(p.Length, 50_000 - 20, 100_000));
+    }
+
+    [Fact]
     public void An_empty_text_is_one_empty_piece_so_the_document_still_exists()
     {
         Assert.Equal([""], TextChunker.Chunks(new StringReader(""), chunkChars: 64));

@@ -83,7 +83,10 @@ public sealed class CorpusPreparerTests : IDisposable
             Assert.Equal(s.Tokens * 2, new FileInfo(Path.Combine(Out, s.File)).Length);
             Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Out, s.File)))), s.Sha256);
         }
-        Assert.Contains("\"train_tokens\"", File.ReadAllText(Path.Combine(Out, ShardManifest.FileName)));
+        var text = File.ReadAllText(Path.Combine(Out, ShardManifest.FileName));
+        Assert.Contains("\"train_tokens\"", text);
+        Assert.Contains("val_fraction > 0", text);
+        Assert.DoesNotContain("token_dtype", text);
     }
 
     [Fact]
