@@ -39,7 +39,7 @@ public static class PrepareCommand
         };
         var workers = new Option<int>("--workers") { Description = "Encoding threads (the output does not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var force = new Option<bool>("--force") { Description = "Replace a previous prepare's shards and manifest in --out (other files are kept)" };
-        var json = Cli.JsonOption();
+        var json = Options.Json();
 
         var command = new Command("prepare", "Tokenize a corpus into token shards for pretraining")
         {
