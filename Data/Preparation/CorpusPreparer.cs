@@ -24,8 +24,6 @@ public sealed class CorpusPreparer(PrepareOptions options, ITokenizer tokenizer)
         options.Validate();
         CheckTokenizer();
         var wall = Stopwatch.StartNew();
-        var dir = options.OutputDirectory;
-        var dtype = TokenDtypes.For(tokenizer.VocabSize);
         var reader = new CorpusReader(options.Corpus, options.ChunkChars);
 
         Progress.Counting(reader.TotalBytes);
@@ -34,9 +32,28 @@ public sealed class CorpusPreparer(PrepareOptions options, ITokenizer tokenizer)
             throw new CorpusException($"the corpus has no documents ({Describe(options.Corpus)}): its JSON Lines files are blank and its parquet files have no rows; point --corpus at text");
         var split = DocumentSplit.Choose(documents, options.ValFraction, options.Seed);
 
-        PreparedDirectory.Claim(dir, options.Force);
-        var tokenizerFiles = CopyTokenizer(dir);
+        PreparedDirectory.Claim(options.OutputDirectory, options.Force);
+        var copied = new List<string>();
+        try
+        {
+            var tokenizerFiles = CopyTokenizer(copied);
+            var report = WriteShards(reader, split, tokenizerFiles);
+            return report with { Seconds = wall.Elapsed.TotalSeconds };
+        }
+        catch
+        {
+            // Leave the directory as Claim made it, so a re-run needs no --force.
+            foreach (var file in copied) File.Delete(file);
+            var folder = Path.Combine(options.OutputDirectory, PreparedDirectory.TokenizerFolder);
+            if (copied.Count > 0 && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+            throw;
+        }
+    }
 
+    PrepareReport WriteShards(CorpusReader reader, DocumentSplit split, IReadOnlyList<string> tokenizerFiles)
+    {
+        var dir = options.OutputDirectory;
+        var dtype = TokenDtypes.For(tokenizer.VocabSize);
         using var train = new ShardWriter(dir, "train", dtype, options.TokensPerShard);
         using var val = new ShardWriter(dir, "val", dtype, options.TokensPerShard);
         long separators = 0, documentsWritten = 0;
@@ -54,14 +71,14 @@ public sealed class CorpusPreparer(PrepareOptions options, ITokenizer tokenizer)
             }
             Progress.Wrote(ids.Count + (endsDocument ? 1 : 0), endsDocument);
         }
-        if (documentsWritten != documents)
-            throw new CorpusException($"the corpus changed while it was being prepared ({documents} documents counted, {documentsWritten} read): leave it alone during gpt1 prepare and re-run");
+        if (documentsWritten != split.Documents)
+            throw new CorpusException($"the corpus changed while it was being prepared ({split.Documents} documents counted, {documentsWritten} read): leave it alone during gpt1 prepare and re-run");
         if (train.Tokens + val.Tokens == separators)
-            throw new CorpusException($"the corpus's {documents} documents are all empty ({Describe(options.Corpus)}): there is no text to train on");
+            throw new CorpusException($"the corpus's {split.Documents} documents are all empty ({Describe(options.Corpus)}): there is no text to train on");
 
         var trainShards = train.Finish();
         var valShards = val.Finish();
-        var manifest = new ShardManifest
+        new ShardManifest
         {
             Tokenizer = new ManifestTokenizer(tokenizerFiles, tokenizer.Hash),
             VocabSize = tokenizer.VocabSize,
@@ -69,7 +86,7 @@ public sealed class CorpusPreparer(PrepareOptions options, ITokenizer tokenizer)
             TokensPerShard = options.TokensPerShard,
             DocumentSeparator = new ManifestSeparator(tokenizer.DocumentSeparatorId, ShardManifest.SeparatorPlacement, separators),
             Split = new ManifestSplit(DocumentSplit.Method, options.Seed, options.ValFraction),
-            Documents = documents,
+            Documents = split.Documents,
             TrainDocuments = split.TrainDocuments,
             ValDocuments = split.ValDocuments,
             TrainTokens = train.Tokens,
@@ -78,13 +95,12 @@ public sealed class CorpusPreparer(PrepareOptions options, ITokenizer tokenizer)
             ValShards = valShards,
             InvalidUtf8Replaced = reader.InvalidUtf8Replaced,
             Corpus = new ManifestCorpus(options.Corpus.Count, reader.TotalBytes),
-        };
-        manifest.Save(dir);
+        }.Save(dir); // last: from here on the directory claims to be complete
         Progress.Done();
 
-        return new PrepareReport(dir, documents, split.TrainDocuments, split.ValDocuments, reader.TotalBytes,
+        return new PrepareReport(dir, split.Documents, split.TrainDocuments, split.ValDocuments, reader.TotalBytes,
             train.Tokens + val.Tokens, train.Tokens, val.Tokens, separators, trainShards.Count + valShards.Count,
-            reader.InvalidUtf8Replaced, wall.Elapsed.TotalSeconds);
+            reader.InvalidUtf8Replaced, Seconds: 0);
     }
 
     (long Document, List<int> Ids, bool EndsDocument) Encode(CorpusPiece piece)
@@ -105,10 +121,10 @@ public sealed class CorpusPreparer(PrepareOptions options, ITokenizer tokenizer)
             throw new PrepareException($"the tokenizer's document separator id {tokenizer.DocumentSeparatorId} is outside its vocabulary of {tokenizer.VocabSize}");
     }
 
-    /// <summary>Copies the vocabulary into the output's tokenizer/ folder; returns the paths the manifest lists.</summary>
-    IReadOnlyList<string> CopyTokenizer(string dir)
+    /// <summary>Copies the vocabulary into the output's tokenizer/ folder (noting each copy in <paramref name="copied"/>); returns the paths the manifest lists.</summary>
+    IReadOnlyList<string> CopyTokenizer(List<string> copied)
     {
-        var folder = Path.Combine(dir, PreparedDirectory.TokenizerFolder);
+        var folder = Path.Combine(options.OutputDirectory, PreparedDirectory.TokenizerFolder);
         var listed = new List<string>();
         foreach (var source in options.TokenizerFiles)
         {
@@ -118,6 +134,7 @@ public sealed class CorpusPreparer(PrepareOptions options, ITokenizer tokenizer)
             {
                 Directory.CreateDirectory(folder);
                 AtomicFile.Copy(source, destination);
+                copied.Add(destination);
             }
             listed.Add($"{PreparedDirectory.TokenizerFolder}/{name}");
         }

@@ -149,7 +149,10 @@ public sealed class CorpusPreparerTests : IDisposable
     {
         Preparations.WriteBooks(_dir, "corpus", 30);
 
-        Assert.Throws<InvalidOperationException>(() => Preparations.Run(Corpus, Out, new FailingTokenizer(failOnDocument: "doc 25 "), tokensPerShard: 50));
+        var vocab = _dir.Write("vocab/encoder.json", "{}");
+
+        Assert.Throws<InvalidOperationException>(() =>
+            Preparations.Run(Corpus, Out, new FailingTokenizer(failOnDocument: "doc 25 "), tokensPerShard: 50, tokenizerFiles: [vocab]));
 
         Assert.Empty(Directory.GetFileSystemEntries(Out));
     }
