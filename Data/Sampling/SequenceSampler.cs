@@ -113,6 +113,16 @@ public sealed class SequenceSampler
     }
 
     /// <summary>The cursor after the step at <paramref name="cursor"/>; the epoch's last step rolls into the next epoch.</summary>
+    /// <summary>
+    /// Where global step <paramref name="step"/> (counted from 0) starts: with a fixed batch size
+    /// every full epoch takes StepsPerEpoch steps, so the cursor is a function of the step alone.
+    /// </summary>
+    public SamplerCursor CursorAt(long step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        return new SamplerCursor(checked((int)(step / StepsPerEpoch)), step % StepsPerEpoch * BatchSize);
+    }
+
     public SamplerCursor Advance(SamplerCursor cursor)
     {
         Validate(cursor);

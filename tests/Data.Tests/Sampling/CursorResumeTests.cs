@@ -37,6 +37,20 @@ public sealed class CursorResumeTests
         });
 
     [Fact]
+    public void The_cursor_of_a_step_number_equals_advancing_that_many_steps() =>
+        Property.ForAll(30, draw =>
+        {
+            // The data grain serves "step s" to workers with no shared cursor: s alone must say where.
+            var sampler = Samplers.Random(draw);
+            var cursor = SamplerCursor.Start;
+            for (long step = 0; step < sampler.StepsPerEpoch * 3; step++)
+            {
+                Assert.Equal(cursor, sampler.CursorAt(step));
+                cursor = sampler.Advance(cursor);
+            }
+        });
+
+    [Fact]
     public void Changing_the_worker_count_at_any_step_boundary_still_covers_each_epoch_exactly_once() =>
         Property.ForAll(31, draw =>
         {

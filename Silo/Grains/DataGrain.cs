@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Data.Sampling;
+using Gpt1Cluster.Data.Shards;
+
+namespace Gpt1Cluster.Silo.Grains;
+
+/// <summary>
+/// Serves each worker its slice of each step from the memory-mapped token shards and builds the
+/// next step's slice for the same worker in the background, so a worker asking for step s+1 finds
+/// it ready. Only the silo holding the prepared directory needs the data.
+/// </summary>
+public sealed class DataGrain : Grain, IDataGrain, IDisposable
+{
+    private readonly ConcurrentDictionary<(long Step, int Rank, int Workers), Task<TokenSlice>> ahead = new();
+    private DataPlan? plan;
+    private TokenShards? shards;
+    private SequenceSampler? sampler;
+
+    public Task<DataInfo> Open(DataPlan plan)
+    {
+        if (this.plan is not null && this.plan != plan)
+            throw new InvalidOperationException($"run '{this.GetPrimaryKeyString()}' already reads {this.plan.Directory} (ctx {this.plan.Context}, batch {this.plan.GlobalBatch}); start a new run id to read other data");
+        if (this.plan is null)
+        {
+            var opened = TokenShards.Open(plan.Directory);
+            try
+            {
+                sampler = new SequenceSampler(opened.Train.Length, plan.Context, plan.GlobalBatch, plan.Seed);
+            }
+            catch
+            {
+                opened.Dispose();
+                throw;
+            }
+            shards = opened;
+            this.plan = plan;
+        }
+        var m = shards!.Manifest;
+        return Task.FromResult(new DataInfo(m.VocabSize, m.Tokenizer.Hash, m.TrainTokens, sampler!.SequenceCount, sampler.StepsPerEpoch));
+    }
+
+    public async Task<TokenSlice> GetSlice(long step, int rank, int workers)
+    {
+        if (sampler is null) throw new InvalidOperationException($"run '{this.GetPrimaryKeyString()}': call Open with the data plan before asking for batches");
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        if (workers < 1 || rank < 0 || rank >= workers)
+            throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {workers} workers");
+        var slice = ahead.TryRemove((step, rank, workers), out var ready) ? await ready : Build(step, rank, workers);
+        foreach (var key in ahead.Keys.Where(k => k.Rank == rank && k.Step <= step))
+            ahead.TryRemove(key, out _);
+        ahead.TryAdd((step + 1, rank, workers), Task.Run(() => Build(step + 1, rank, workers)));
+        return slice;
+    }
+
+    private TokenSlice Build(long step, int rank, int workers)
+    {
+        var cursor = sampler!.CursorAt(step);
+        var sequences = sampler.GetWorkerSlice(cursor, rank, workers).Span;
+        var stream = shards!.Train;
+        int bytesPerToken = stream.Dtype.BytesPerToken();
+        int width = sampler.Context + 1;
+        var bytes = new byte[sequences.Length * width * bytesPerToken];
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            var range = sampler.GetTokenRange(sequences[i]);
+            var destination = bytes.AsSpan(i * width * bytesPerToken, width * bytesPerToken);
+            for (int done = 0; done < width;)
+            {
+                var piece = stream.Contiguous(range.Start + done, width - done); // stops at a shard boundary
+                piece.CopyTo(destination[(done * bytesPerToken)..]);
+                done += piece.Length / bytesPerToken;
+            }
+        }
+        return new TokenSlice(step, cursor.Epoch, cursor.Position, sequences.Length, width, bytesPerToken, bytes);
+    }
+
+    public void Dispose() => shards?.Dispose();
+}
