@@ -8,5 +8,6 @@ public static class BenchCommand
     public static Command Create() => new("bench", "Benchmarks (each prints what it measured)")
     {
         BenchStepCommand.Create(),
+        BenchDataCommand.Create(),
     };
 }
