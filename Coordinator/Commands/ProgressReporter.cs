@@ -13,14 +13,14 @@ public sealed class ProgressReporter(string unit)
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly bool _terminal = !Console.IsErrorRedirected;
-    private TimeSpan _lastPrinted = TimeSpan.MinValue;
+    private TimeSpan? _lastPrinted;
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
     public void Report(long done, long total)
     {
         var now = _clock.Elapsed;
-        if (now - _lastPrinted < (_terminal ? TerminalInterval : LogInterval))
+        if (_lastPrinted is { } last && now - last < (_terminal ? TerminalInterval : LogInterval))
         {
             return;
         }

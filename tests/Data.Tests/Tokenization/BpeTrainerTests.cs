@@ -104,6 +104,20 @@ public sealed class BpeTrainerTests
     }
 
     [Fact]
+    public void Encoding_from_many_threads_gives_the_same_ids_as_one_thread()
+    {
+        using var dir = new TempDirectory();
+        var documents = SyntheticCorpus.Documents(40, 300);
+        BpeTrainer.Train(documents, Small).WriteTo(dir.Path);
+        var expected = documents.Select(Gpt1Tokenizer.Load(dir.Path).Encode).ToList();
+
+        var shared = Gpt1Tokenizer.Load(dir.Path); // cold cache, filled concurrently
+        var actual = documents.AsParallel().AsOrdered().WithDegreeOfParallelism(4).Select(shared.Encode).ToList();
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public void Training_twice_gives_identical_files()
     {
         using var first = new TempDirectory();
