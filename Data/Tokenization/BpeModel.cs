@@ -33,6 +33,7 @@ internal sealed class BpeModel
 
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
+    private int _cachedWords; // ConcurrentDictionary.Count takes every lock; this is read on each miss
 
     public BpeModel(IReadOnlyDictionary<string, int> vocabulary, IReadOnlyList<(string Left, string Right)> merges, int unknownId)
     {
@@ -96,9 +97,9 @@ internal sealed class BpeModel
             return;
         }
         var encoded = Merge(word);
-        if (word.Length <= MaxCachedWordLength && _cache.Count < MaxCachedWords)
+        if (word.Length <= MaxCachedWordLength && Volatile.Read(ref _cachedWords) < MaxCachedWords && _cacheBySpan.TryAdd(word, encoded))
         {
-            _cacheBySpan.TryAdd(word, encoded);
+            Interlocked.Increment(ref _cachedWords);
         }
         AddIds(ids, encoded);
     }
