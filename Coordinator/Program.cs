@@ -9,6 +9,8 @@ NativeAllocator.PinMmapThreshold();
 var root = new RootCommand("Gpt1Cluster: pretrain and use GPT-1 (Radford et al., 2018) with TorchSharp")
 {
     ModelCommand.Create(),
+    TokenizeCommand.Create(),
+    BpeCommand.Create(),
     PrepareCommand.Create(),
     BenchCommand.Create(),
 };

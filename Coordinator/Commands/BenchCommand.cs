@@ -9,5 +9,7 @@ public static class BenchCommand
     {
         BenchStepCommand.Create(),
         BenchDataCommand.Create(),
+        BenchTokenizeCommand.Create(),
+        BenchBpeCommand.Create(),
     };
 }

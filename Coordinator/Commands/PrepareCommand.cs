@@ -70,6 +70,7 @@ public static class PrepareCommand
             var files = CorpusPaths.Resolve(corpusArgs);
             PreparedDirectory.Check(output, force);
             var (tokenizer, tokenizerFiles) = LoadTokenizer(vocabDir, trainBpe, merges, files);
+            using var trainedVocabulary = trainBpe ? new TemporaryFolder(Path.GetDirectoryName(tokenizerFiles[0])!) : null;
             var preparer = new CorpusPreparer(new PrepareOptions
             {
                 Corpus = files,
@@ -96,23 +97,26 @@ public static class PrepareCommand
         }
     }
 
-    // ---------------------------------------------------------------------------------------------
-    // INTEGRATION POINT: the one place prepare touches a concrete tokenizer.
-    // On the `prepare` branch Gpt1Tokenizer and BpeTrainer do not exist yet, so this throws. Wire it as:
-    //   --vocab:     var t = Gpt1Tokenizer.Load(vocabDir!);
-    //                return (t, [the vocabulary files Load read, as full paths]);
-    //   --train-bpe: train BpeTrainer on `corpus` (read it with new CorpusReader(corpus).ReadPieces())
-    //                with `merges` merges, save the vocabulary into a fresh temp directory (NOT under
-    //                --out: prepare refuses a non-empty --out), Gpt1Tokenizer.Load it, return (t, its files).
-    // Prepare copies the returned files into <out>/tokenizer/ and records them and t.Hash in manifest.json.
-    // Encode is called from several threads at once: the tokenizer must be thread-safe.
-    // ---------------------------------------------------------------------------------------------
+    /// <summary>
+    /// The tokenizer prepare encodes with and the vocabulary files it copies into &lt;out&gt;/tokenizer/:
+    /// an existing vocabulary (--vocab), or one trained on the corpus first (--train-bpe) in a
+    /// temporary folder, since prepare refuses a non-empty --out. Gpt1Tokenizer is thread-safe.
+    /// </summary>
     static (ITokenizer Tokenizer, IReadOnlyList<string> Files) LoadTokenizer(string? vocabDir, bool trainBpe, int merges, IReadOnlyList<CorpusFile> corpus)
     {
-        _ = (vocabDir, merges, corpus);
-        throw new UserInputException(trainBpe
-            ? "--train-bpe: BPE training is not available yet in this build"
-            : "--vocab: the GPT-1 tokenizer is not available yet in this build");
+        if (!trainBpe)
+        {
+            var files = VocabularyFiles.Locate(vocabDir!);
+            return (Gpt1Tokenizer.Load(vocabDir!), [files.VocabPath, files.MergesPath]);
+        }
+        string trained = Directory.CreateTempSubdirectory("gpt1-bpe-").FullName;
+        var documents = new CorpusReader(corpus).ReadPieces().Select(p => p.Text);
+        var progress = new ProgressReporter("merges");
+        var result = BpeTrainer.Train(documents, new BpeTrainerOptions { Merges = merges }, done => progress.Report(done, merges));
+        progress.Finish(result.Merges.Count, merges);
+        result.WriteTo(trained);
+        var written = VocabularyFiles.Locate(trained);
+        return (Gpt1Tokenizer.Load(trained), [written.VocabPath, written.MergesPath]);
     }
 
     static readonly JsonSerializerOptions ReportJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -126,4 +130,14 @@ public static class PrepareCommand
           invalid UTF-8   {r.InvalidUtf8Replaced:N0} sequences replaced
           time            {r.Seconds:F1} s ({r.MbPerS:F1} MB/s)
         """);
+
+    /// <summary>Deletes a folder of ours when prepare is done with it (its files were copied into --out).</summary>
+    sealed class TemporaryFolder(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            try { Directory.Delete(path, recursive: true); }
+            catch (IOException) { } // a leftover temp folder is harmless
+        }
+    }
 }
