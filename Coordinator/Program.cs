@@ -8,6 +8,7 @@ NativeAllocator.PinMmapThreshold();
 // `gpt1`: the Gpt1Cluster command line. Each command lives in Commands/ and is listed here.
 var root = new RootCommand("Gpt1Cluster: pretrain and use GPT-1 (Radford et al., 2018) with TorchSharp")
 {
+    TrainCommand.Create(),
     ModelCommand.Create(),
     TokenizeCommand.Create(),
     BpeCommand.Create(),
