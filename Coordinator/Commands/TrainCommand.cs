@@ -21,11 +21,11 @@ public static class TrainCommand
     {
         var data = new Option<string?>("--data") { Description = "A prepared directory (gpt1 prepare); default: the bundled sample corpus" };
         var config = Options.Config("tiny");
-        var steps = Options.Positive("--steps", "Updates to run (the cosine schedule reaches 0 at the last)", 300);
-        var batch = Options.Positive("--batch", "Sequences per update", 16);
+        var steps = Options.Positive("--steps", "Updates to run (the cosine schedule reaches 0 at the last)", 1200);
+        var batch = Options.Positive("--batch", "Sequences per update", 8);
         var ctx = Options.Positive("--ctx", "Tokens per sequence", 128);
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (GPT-1: 2.5e-4 for the full model)", DefaultValueFactory = _ => 1e-3 };
-        var warmup = new Option<long>("--warmup") { Description = "Linear warmup updates (GPT-1: 2000)", DefaultValueFactory = _ => 30 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (GPT-1: 2.5e-4 for the full model)", DefaultValueFactory = _ => 5e-4 };
+        var warmup = new Option<long>("--warmup") { Description = "Linear warmup updates (GPT-1: 2000)", DefaultValueFactory = _ => 50 };
         var seed = new Option<long>("--seed") { Description = "Seed for the init, the data order and sampling", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Where to write the final checkpoint (default: runs/train next to the data)" };
         var prompt = new Option<string>("--prompt") { Description = "Text to continue when training ends", DefaultValueFactory = _ => "the old man looked at her and" };

@@ -46,8 +46,8 @@ public sealed class AdamWShard : IDisposable
 
     /// <summary>
     /// One update of this shard. <paramref name="values"/> and <paramref name="gradients"/> are the
-    /// shard's slices (length End − Start); gradients are already summed over workers and scaled by
-    /// <paramref name="gradScale"/> here (the clip factor), in place.
+    /// shard's slices (length End − Start); gradients are summed over workers and enter the moments
+    /// multiplied by <paramref name="gradScale"/> (the clip factor); the gradient buffer is not changed.
     /// </summary>
     public void Apply(Tensor values, Tensor gradients, double lr, double gradScale)
     {
@@ -57,14 +57,17 @@ public sealed class AdamWShard : IDisposable
         double b1 = config.Beta1, b2 = config.Beta2;
         double biasCorrection1 = 1 - Math.Pow(b1, Step);
         double biasCorrection2 = 1 - Math.Pow(b2, Step);
-        if (gradScale != 1.0) gradients.mul_(gradScale);
         if (config.WeightDecay > 0)
             foreach (var (a, b) in decayRanges)
                 values.narrow(0, a, b - a).mul_(1 - lr * config.WeightDecay);
-        ExpAvg.mul_(b1).add_(gradients, alpha: 1 - b1);
-        ExpAvgSq.mul_(b2).addcmul_(gradients, gradients, value: 1 - b2);
-        var denominator = ExpAvgSq.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(config.Epsilon);
-        values.addcdiv_(ExpAvg, denominator, value: -lr / biasCorrection1);
+        // The clip factor is folded into the moment updates (no pass over the gradients), and
+        // sqrt(v̂) + ε = (sqrt(v) + ε·sqrt(bc2)) / sqrt(bc2) folds the second bias correction into
+        // the step size: the same update as PyTorch's AdamW in two fewer passes over the shard.
+        ExpAvg.mul_(b1).add_(gradients, alpha: (1 - b1) * gradScale);
+        ExpAvgSq.mul_(b2).addcmul_(gradients, gradients, value: (1 - b2) * gradScale * gradScale);
+        double sqrtBias2 = Math.Sqrt(biasCorrection2);
+        var denominator = ExpAvgSq.sqrt().add_(config.Epsilon * sqrtBias2);
+        values.addcdiv_(ExpAvg, denominator, value: -lr * sqrtBias2 / biasCorrection1);
     }
 
     public void Dispose()

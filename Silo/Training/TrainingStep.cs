@@ -3,8 +3,11 @@ using static TorchSharp.torch;
 
 namespace Gpt1Cluster.Silo.Training;
 
-/// <summary>What one update did: mean token loss, pre-clip gradient norm, the learning rate used.</summary>
-public sealed record StepResult(long Step, double Loss, double GradNorm, double LearningRate, long Tokens);
+/// <summary>What one update did: mean token loss, pre-clip gradient norm, the learning rate used, and where the time went.</summary>
+public sealed record StepResult(long Step, double Loss, double GradNorm, double LearningRate, long Tokens, StepTimings Timings);
+
+/// <summary>Seconds spent in forward + backward, the gradient norm, and the optimizer update.</summary>
+public sealed record StepTimings(double Compute, double Norm, double Update);
 
 /// <summary>
 /// Next-token training of any model that maps ids (B, T) to logits (B, T, V). It knows nothing of
@@ -59,14 +62,18 @@ public sealed class TrainingStep : IDisposable
     public StepResult Run(Tensor sequences, AdamWShard optimizer, LearningRateSchedule schedule, double maxGradNorm)
     {
         long tokens = sequences.shape[0] * (sequences.shape[1] - 1);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         double lossSum = ForwardBackward(sequences, tokens);
+        double compute = clock.Elapsed.TotalSeconds;
         double squared = SquaredGradientNorm(0, Flat.Count);
+        double norm = clock.Elapsed.TotalSeconds - compute;
         long step = optimizer.Step + 1;
         double lr = schedule.At(step);
         using (var values = Flat.Values.narrow(0, optimizer.Start, optimizer.End - optimizer.Start))
         using (var gradients = Flat.Gradients.narrow(0, optimizer.Start, optimizer.End - optimizer.Start))
             optimizer.Apply(values, gradients, lr, GradientClip.Factor(squared, maxGradNorm));
-        return new StepResult(step, lossSum / tokens, Math.Sqrt(squared), lr, tokens);
+        var timings = new StepTimings(compute, norm, clock.Elapsed.TotalSeconds - compute - norm);
+        return new StepResult(step, lossSum / tokens, Math.Sqrt(squared), lr, tokens, timings);
     }
 
     public void Dispose() => Flat.Dispose();
