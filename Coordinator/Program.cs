@@ -3,7 +3,7 @@ using Gpt1Cluster.Coordinator;
 using Gpt1Cluster.Coordinator.Commands;
 using Gpt1Cluster.Silo.Training;
 
-NativeAllocator.PinMmapThreshold();
+NativeAllocator.Configure();
 
 // `gpt1`: the Gpt1Cluster command line. Each command lives in Commands/ and is listed here.
 var root = new RootCommand("Gpt1Cluster: pretrain and use GPT-1 (Radford et al., 2018) with TorchSharp")

@@ -37,15 +37,20 @@ public sealed class TrainingStep : IDisposable
     {
         Flat.ZeroGradients();
         model.train();
-        using var scope = torch.NewDisposeScope();
-        long t = sequences.shape[1] - 1;
-        var inputs = sequences.narrow(1, 0, t);                       // (B, T)
-        var targets = sequences.narrow(1, 1, t);                      // (B, T)
-        var logits = model.forward(inputs);                           // (B, T, V)
-        var lossSum = nn.functional.cross_entropy(
-            logits.view(-1, logits.shape[^1]), targets.reshape(-1), reduction: nn.Reduction.Sum);
-        (lossSum / globalTokens).backward();
-        return lossSum.item<float>();
+        double loss;
+        using (var scope = torch.NewDisposeScope())
+        {
+            long t = sequences.shape[1] - 1;
+            var inputs = sequences.narrow(1, 0, t);                   // (B, T)
+            var targets = sequences.narrow(1, 1, t);                  // (B, T)
+            var logits = model.forward(inputs);                       // (B, T, V)
+            var lossSum = nn.functional.cross_entropy(
+                logits.view(-1, logits.shape[^1]), targets.reshape(-1), reduction: nn.Reduction.Sum);
+            (lossSum / globalTokens).backward();
+            loss = lossSum.item<float>();
+        }
+        NativeAllocator.AfterStep(); // the activations are freed: the moment to hand pages back
+        return loss;
     }
 
     /// <summary>|g|² over [start, end) of the flat gradient (a reduction: no gradient-sized temporary).</summary>
