@@ -7,32 +7,33 @@ namespace Gpt1Cluster.Contracts.Model;
 /// GPT-1's shape, under the field names of HuggingFace's openai-gpt <c>config.json</c> so a
 /// config file moves between the two unchanged. Defaults are the paper's.
 /// </summary>
+[GenerateSerializer, Orleans.ImmutableAttribute]
 public sealed record GptConfig
 {
     /// <summary>40,000 merges + 2 × 238 base symbols + <c>&lt;unk&gt;</c> + <c>\n&lt;/w&gt;</c>.</summary>
-    [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 40478;
+    [Id(0), JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 40478;
 
     /// <summary>Context length: rows of the learned position table.</summary>
-    [JsonPropertyName("n_positions")] public int Positions { get; init; } = 512;
+    [Id(1), JsonPropertyName("n_positions")] public int Positions { get; init; } = 512;
 
-    [JsonPropertyName("n_embd")] public int Width { get; init; } = 768;
-    [JsonPropertyName("n_layer")] public int Layers { get; init; } = 12;
+    [Id(2), JsonPropertyName("n_embd")] public int Width { get; init; } = 768;
+    [Id(3), JsonPropertyName("n_layer")] public int Layers { get; init; } = 12;
 
     /// <summary>12 heads of 64: attention scores are scaled by 1/sqrt(Width / Heads).</summary>
-    [JsonPropertyName("n_head")] public int Heads { get; init; } = 12;
+    [Id(4), JsonPropertyName("n_head")] public int Heads { get; init; } = 12;
 
     /// <summary>Only "gelu" (the tanh approximation the original code used; HF maps it to gelu_new).</summary>
-    [JsonPropertyName("afn")] public string Activation { get; init; } = "gelu";
+    [Id(5), JsonPropertyName("afn")] public string Activation { get; init; } = "gelu";
 
-    [JsonPropertyName("resid_pdrop")] public double ResidualDropout { get; init; } = 0.1;
-    [JsonPropertyName("embd_pdrop")] public double EmbeddingDropout { get; init; } = 0.1;
-    [JsonPropertyName("attn_pdrop")] public double AttentionDropout { get; init; } = 0.1;
-    [JsonPropertyName("layer_norm_epsilon")] public double LayerNormEpsilon { get; init; } = 1e-5;
+    [Id(6), JsonPropertyName("resid_pdrop")] public double ResidualDropout { get; init; } = 0.1;
+    [Id(7), JsonPropertyName("embd_pdrop")] public double EmbeddingDropout { get; init; } = 0.1;
+    [Id(8), JsonPropertyName("attn_pdrop")] public double AttentionDropout { get; init; } = 0.1;
+    [Id(9), JsonPropertyName("layer_norm_epsilon")] public double LayerNormEpsilon { get; init; } = 1e-5;
 
     /// <summary>Std of the N(0, σ) init of every weight matrix and embedding.</summary>
-    [JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
+    [Id(10), JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
 
-    [JsonPropertyName("model_type")] public string ModelType { get; init; } = "openai-gpt";
+    [Id(11), JsonPropertyName("model_type")] public string ModelType { get; init; } = "openai-gpt";
 
     /// <summary>The MLP's hidden width; fixed at 4 × n_embd as in GPT-1 and HF.</summary>
     [JsonIgnore] public int FfnWidth => 4 * Width;

@@ -3,23 +3,24 @@ using System.Text.Json.Serialization;
 namespace Gpt1Cluster.Contracts.Training;
 
 /// <summary>The paper's optimizer and schedule. Defaults are GPT-1's pretraining recipe.</summary>
+[GenerateSerializer, Orleans.ImmutableAttribute]
 public sealed record OptimizerConfig
 {
     /// <summary>Peak learning rate, reached at the end of warmup.</summary>
-    [JsonPropertyName("lr")] public double LearningRate { get; init; } = 2.5e-4;
+    [Id(0), JsonPropertyName("lr")] public double LearningRate { get; init; } = 2.5e-4;
 
     /// <summary>Updates of linear warmup from 0; then cosine to 0 at the last update.</summary>
-    [JsonPropertyName("warmup_steps")] public long WarmupSteps { get; init; } = 2000;
+    [Id(1), JsonPropertyName("warmup_steps")] public long WarmupSteps { get; init; } = 2000;
 
-    [JsonPropertyName("beta1")] public double Beta1 { get; init; } = 0.9;
-    [JsonPropertyName("beta2")] public double Beta2 { get; init; } = 0.999;
-    [JsonPropertyName("eps")] public double Epsilon { get; init; } = 1e-8;
+    [Id(2), JsonPropertyName("beta1")] public double Beta1 { get; init; } = 0.9;
+    [Id(3), JsonPropertyName("beta2")] public double Beta2 { get; init; } = 0.999;
+    [Id(4), JsonPropertyName("eps")] public double Epsilon { get; init; } = 1e-8;
 
     /// <summary>Decoupled (AdamW) decay, applied to parameters with ≥ 2 dimensions only.</summary>
-    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 0.01;
+    [Id(5), JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 0.01;
 
     /// <summary>Global gradient L2 norm above which gradients are scaled down; 0 disables clipping.</summary>
-    [JsonPropertyName("grad_clip")] public double GradClip { get; init; } = 1.0;
+    [Id(6), JsonPropertyName("grad_clip")] public double GradClip { get; init; } = 1.0;
 
     public OptimizerConfig Validate()
     {

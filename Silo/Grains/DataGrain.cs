@@ -10,6 +10,7 @@ namespace Gpt1Cluster.Silo.Grains;
 /// next step's slice for the same worker in the background, so a worker asking for step s+1 finds
 /// it ready. Only the silo holding the prepared directory needs the data.
 /// </summary>
+[Orleans.Placement.PreferLocalPlacement] // next to the coordinator that opens it: the silo that can read the run's data
 public sealed class DataGrain : Grain, IDataGrain, IDisposable
 {
     private readonly ConcurrentDictionary<(long Step, int Rank, int Workers), Task<TokenSlice>> ahead = new();

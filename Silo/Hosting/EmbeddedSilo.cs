@@ -19,13 +19,16 @@ public sealed class EmbeddedSilo : IAsyncDisposable
 
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
-    public static async Task<EmbeddedSilo> StartAsync(string clusterId = "gpt1-embedded", CancellationToken cancel = default)
+    /// <summary>Starts the silo; <paramref name="devices"/> are the workers it contributes (none: data grain and coordinators only).</summary>
+    public static async Task<EmbeddedSilo> StartAsync(string clusterId = "gpt1-embedded", WorkerDevices? devices = null, CancellationToken cancel = default)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "gpt1", clusterId: clusterId)
-            .Configure<ClusterOptions>(o => o.ClusterId = clusterId));
+            .Configure<ClusterOptions>(o => o.ClusterId = clusterId)
+            .Configure<SiloOptions>(o => o.SiloName = "embedded")
+            .AddGpt1Training(devices ?? WorkerDevices.None));
         var host = builder.Build();
         await host.StartAsync(cancel);
         return new EmbeddedSilo(host);

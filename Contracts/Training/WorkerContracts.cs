@@ -1,0 +1,129 @@
+using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Contracts.Model;
+using Orleans.Concurrency;
+
+namespace Gpt1Cluster.Contracts.Training;
+
+/// <summary>A worker's half-open range [Start, End) of the flat parameter vector: the shard it owns.</summary>
+[GenerateSerializer, Immutable]
+public readonly record struct ShardRange([property: Id(0)] long Start, [property: Id(1)] long End)
+{
+    public long Length => End - Start;
+
+    /// <summary>N contiguous ranges covering [0, count), sizes differing by at most one.</summary>
+    public static ShardRange[] Split(long count, int parts)
+    {
+        var ranges = new ShardRange[parts];
+        for (int r = 0; r < parts; r++)
+            ranges[r] = new ShardRange(count * r / parts, count * (r + 1) / parts);
+        return ranges;
+    }
+}
+
+/// <summary>Where a worker's parameters and optimizer moments come from when it joins.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkerStart(
+    [property: Id(0)] ulong InitSeed,
+    [property: Id(1)] string? CheckpointPath);
+
+/// <summary>A worker's part in a run: its rank among the workers and everything it needs.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkerAssignment(
+    [property: Id(0)] string RunId,
+    [property: Id(1)] long Generation,
+    [property: Id(2)] int Rank,
+    [property: Id(3)] IWorkerGrain[] Peers,
+    [property: Id(4)] GptConfig Model,
+    [property: Id(5)] OptimizerConfig Optimizer,
+    [property: Id(6)] DataPlan Data,
+    [property: Id(7)] CommDtype CommDtype,
+    [property: Id(8)] WorkerStart Start);
+
+/// <summary>What a worker is: the silo it lives on and its device.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkerInfo(
+    [property: Id(0)] string Key,
+    [property: Id(1)] string Silo,
+    [property: Id(2)] string Device,
+    [property: Id(3)] int Threads);
+
+/// <summary>A worker's part of a step after forward, backward and the reduce-scatter.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ComputeResult(
+    [property: Id(0)] double LossSum,
+    [property: Id(1)] long Tokens,
+    [property: Id(2)] double ShardSquaredNorm,
+    [property: Id(3)] int Epoch,
+    [property: Id(4)] double DataWaitSeconds,
+    [property: Id(5)] double ComputeSeconds,
+    [property: Id(6)] double ReduceSeconds);
+
+/// <summary>A file a worker wrote into a checkpoint folder.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CheckpointFile(
+    [property: Id(0)] string Name,
+    [property: Id(1)] long Bytes,
+    [property: Id(2)] string Sha256);
+
+/// <summary>Hash and L2 norm of a worker's flat fp32 parameters (every replica's are equal).</summary>
+[GenerateSerializer, Immutable]
+public sealed record ParameterDigest(
+    [property: Id(0)] long Count,
+    [property: Id(1)] double L2,
+    [property: Id(2)] string Sha256);
+
+/// <summary>
+/// One model replica on one device (key "siloName/index"), placed on the silo its key names and
+/// never moved. The coordinator drives it step by step; gradient and parameter chunks go worker
+/// to worker. Push methods interleave: they arrive while the receiver is busy with its own step.
+/// </summary>
+public interface IWorkerGrain : IGrainWithStringKey
+{
+    [AlwaysInterleave]
+    Task<WorkerInfo> Describe();
+
+    /// <summary>Takes part in a run as the assignment's rank; builds or loads the replica and its optimizer shard.</summary>
+    [ResponseTimeout("00:10:00")]
+    Task Join(WorkerAssignment assignment);
+
+    /// <summary>
+    /// Step <paramref name="step"/> (0-based: the step-th update): its slice from the data grain,
+    /// forward + backward into the flat gradient, then the reduce-scatter: chunks of each other
+    /// rank's shard go to that rank; this rank's shard is summed in rank order. Long on CPU.
+    /// </summary>
+    [ResponseTimeout("00:30:00")]
+    Task<ComputeResult> Compute(long generation, long step, long globalTokens);
+
+    /// <summary>AdamW on this rank's shard (lr and the global clip factor from the coordinator), then the all-gather of updated shards.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<double> Update(long generation, long step, double learningRate, double clipFactor);
+
+    /// <summary>Writes this rank's optimizer shard (and, for rank 0, the parameters) into a checkpoint folder.</summary>
+    [ResponseTimeout("00:10:00")]
+    Task<CheckpointFile[]> SaveShard(long generation, string folder);
+
+    [ResponseTimeout("00:05:00")]
+    Task<ParameterDigest> Digest(long generation);
+
+    /// <summary>Fails this worker's waits of <paramref name="generation"/> (a peer died): its pending Compute or Update returns at once.</summary>
+    [AlwaysInterleave]
+    Task Abort(long generation, string reason);
+
+    /// <summary>Drops the replica and its buffers (the run ended or re-formed without this worker).</summary>
+    Task Leave(string runId);
+
+    /// <summary>A chunk of rank <paramref name="fromRank"/>'s gradient for this rank's shard, at <paramref name="offset"/> values into the shard.</summary>
+    [AlwaysInterleave]
+    Task PushGradient(long generation, long step, int fromRank, long offset, Immutable<byte[]> chunk);
+
+    /// <summary>A chunk of rank <paramref name="fromRank"/>'s updated shard, at <paramref name="offset"/> values into the sender's shard.</summary>
+    [AlwaysInterleave]
+    Task PushParameters(long generation, long step, int fromRank, long offset, Immutable<byte[]> chunk);
+}
+
+/// <summary>One per silo (key: the silo's name), placed on that silo: which devices it contributes.</summary>
+public interface ISiloDevicesGrain : IGrainWithStringKey
+{
+    [AlwaysInterleave]
+    Task<string[]> Devices();
+}

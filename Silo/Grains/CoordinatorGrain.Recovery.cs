@@ -1,0 +1,170 @@
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Training;
+using Microsoft.Extensions.Logging;
+
+namespace Gpt1Cluster.Silo.Grains;
+
+/// <summary>Checkpoints and changes in the worker set.</summary>
+public sealed partial class CoordinatorGrain
+{
+    private const int MaxFailuresInARow = 10;
+
+    /// <summary>
+    /// Calls every worker; the moment one fails, tells the others to abandon the step (their waits
+    /// for the lost peer's chunks fail at once) and throws that failure.
+    /// </summary>
+    private async Task<T[]> OnAll<T>(IWorkerGrain[] members, Func<IWorkerGrain, int, Task<T>> call)
+    {
+        var tasks = members.Select((w, rank) => call(w, rank)).ToArray();
+        var pending = new List<Task>(tasks);
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            if (!done.IsCompletedSuccessfully)
+            {
+                int rank = Array.IndexOf(tasks, done);
+                var cause = done.Exception?.InnerException ?? new TaskCanceledException();
+                string reason = $"worker {members[rank].GetPrimaryKeyString()} (rank {rank}) failed: {cause.Message}";
+                await AbortAll(members, reason);
+                await Task.WhenAll(pending.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Current)));
+                throw new WorkerFailedException(reason, cause);
+            }
+        }
+        return tasks.Select(t => t.Result).ToArray();
+    }
+
+    private Task OnAll(IWorkerGrain[] members, Func<IWorkerGrain, int, Task> call) =>
+        OnAll(members, async (w, rank) =>
+        {
+            await call(w, rank);
+            return true;
+        });
+
+    private async Task AbortAll(IWorkerGrain[] members, string reason)
+    {
+        long gen = generation;
+        var aborts = members.Select(w => w.Abort(gen, reason).WaitAsync(ProbeTimeout));
+        try
+        {
+            await Task.WhenAll(aborts);
+        }
+        catch (Exception)
+        {
+            // the lost worker cannot be told; the others were
+        }
+    }
+
+    /// <summary>Re-forms the run from the surviving workers at the last checkpoint; false if the run cannot go on.</summary>
+    private async Task<bool> Recover(Exception failure, int failuresInARow)
+    {
+        var run = request!;
+        recoveries++;
+        lastEvent = $"step {step + 1} failed: {failure.Message}";
+        log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
+        if (failure is ArithmeticException or Contracts.Model.ConfigException || failuresInARow > MaxFailuresInARow)
+        {
+            Fail(failuresInARow > MaxFailuresInARow ? $"{failuresInARow} failures in a row, last: {failure.Message}" : failure.Message);
+            return false;
+        }
+        state = RunState.Recovering;
+        try
+        {
+            var survivors = await Discover(run.MaxWorkers);
+            if (survivors.Count < Math.Max(1, run.MinWorkers))
+            {
+                Fail($"{survivors.Count} worker(s) left, fewer than --min-workers {run.MinWorkers} (last failure: {failure.Message})");
+                return false;
+            }
+            var restore = run.CheckpointDir is null ? null : NewestCheckpoint(run.CheckpointDir);
+            if (restore is var (folder, saved))
+                await Form(survivors, new WorkerStart(run.Seed, folder), saved.Step, saved.Tokens);
+            else
+                await Form(survivors, new WorkerStart(run.Seed, null), 0, 0);
+            lastEvent += $"; continuing with {survivors.Count} worker(s) from step {step}";
+            log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
+            if (!stopRequested) state = RunState.Running;
+            else state = RunState.Stopping;
+            return true;
+        }
+        catch (Exception e) when (failuresInARow <= MaxFailuresInARow)
+        {
+            log.LogWarning("Run {Run}: re-forming failed ({Error}); trying again", RunId, e.Message);
+            return true; // the loop's next step fails fast and comes back here with the count raised
+        }
+    }
+
+    /// <summary>At a step boundary, lets workers of silos that joined since the last look take part (through a checkpoint).</summary>
+    private async Task AdmitNewWorkers()
+    {
+        var run = request!;
+        if (run.CheckpointDir is null) return;
+        var found = await Discover(run.MaxWorkers);
+        var keys = found.Select(w => w.GetPrimaryKeyString()).ToArray();
+        if (keys.Length <= workerKeys.Length || keys.SequenceEqual(workerKeys)) return;
+        await Checkpoint();
+        var (folder, saved) = NewestCheckpoint(run.CheckpointDir)!.Value;
+        await Form(found, new WorkerStart(run.Seed, folder), saved.Step, saved.Tokens);
+        lastEvent = $"{keys.Length - workerKeys.Length} worker(s) joined; {keys.Length} from step {step}";
+    }
+
+    private async Task Checkpoint()
+    {
+        var run = request!;
+        string dir = run.CheckpointDir!;
+        Directory.CreateDirectory(dir);
+        string folder = Path.Combine(dir, RunCheckpoint.FolderName(step));
+        string temp = folder + ".tmp";
+        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        long gen = generation;
+        var files = (await OnAll(workers, (w, _) => w.SaveShard(gen, temp))).SelectMany(f => f).ToArray();
+        var parameters = files.Single(f => f.Name == "params.bin");
+        var saved = new RunCheckpointState
+        {
+            Request = run,
+            Step = step,
+            Epoch = sampler!.CursorAt(step).Epoch,
+            Tokens = tokens,
+            Workers = workers.Length,
+            ParamSha256 = parameters.Sha256,
+            Files = files,
+        };
+        var model = new CheckpointInfo(ModelCheckpoint.FormatVersion, step, run.TokenizerHash, run.TokenizerDir, parameters.Bytes / 4, parameters.Sha256);
+        RunCheckpoint.WriteState(temp, saved, model);
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        Directory.Move(temp, folder);
+        lastCheckpoint = folder;
+        lastCheckpointStep = step;
+        foreach (var old in RunCheckpoint.Candidates(dir).Skip(KeepCheckpoints))
+            Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>The newest checkpoint that reads back whole; corrupt or partial ones are skipped with a warning.</summary>
+    private (string Folder, RunCheckpointState State)? NewestCheckpoint(string dir)
+    {
+        foreach (var folder in RunCheckpoint.Candidates(dir))
+        {
+            try
+            {
+                return (folder, RunCheckpoint.Read(folder));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or System.Text.Json.JsonException)
+            {
+                lastEvent = $"skipped checkpoint {folder}: {e.Message}";
+                log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
+            }
+        }
+        return null;
+    }
+
+    private void Fail(string message)
+    {
+        error = message;
+        state = RunState.Failed;
+        Changed();
+        log.LogError("Run {Run} failed: {Error}", RunId, message);
+    }
+}
+
+/// <summary>A worker call failed during a step; the coordinator re-forms the worker set.</summary>
+public sealed class WorkerFailedException(string message, Exception inner) : Exception(message, inner);

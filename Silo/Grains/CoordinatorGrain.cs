@@ -1,0 +1,302 @@
+using System.Diagnostics;
+using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Contracts.Model;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Data.Sampling;
+using Gpt1Cluster.Silo.Training;
+using Microsoft.Extensions.Logging;
+
+namespace Gpt1Cluster.Silo.Grains;
+
+/// <summary>
+/// One run (key: the run id). Plans and sequences every step — compute and reduce-scatter on all
+/// workers, then the global clip factor and learning rate, then AdamW on each shard and the
+/// all-gather — without touching gradient bytes itself. Checkpoints every K steps; when a worker
+/// fails it re-forms the worker set from the survivors and continues from the last checkpoint,
+/// so the data (a function of the step number) is neither lost nor repeated.
+/// </summary>
+public sealed partial class CoordinatorGrain(IClusterMembershipService membership, ILogger<CoordinatorGrain> log) : Grain, ICoordinatorGrain
+{
+    private const int KeepCheckpoints = 3;
+    private const int ReportsKept = 500;
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly Queue<StepReport> reports = new();
+    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PretrainRequest? request;
+    private RunState state;
+    private SequenceSampler? sampler;
+    private LearningRateSchedule? schedule;
+    private IWorkerGrain[] workers = [];
+    private string[] workerKeys = [];
+    private long generation;
+    private long step;
+    private long stopAt;
+    private long tokens;
+    private long tokensThisSession;
+    private readonly Stopwatch sessionClock = new();
+    private bool stopRequested;
+    private string? lastCheckpoint;
+    private long lastCheckpointStep = -1;
+    private string? error;
+    private ParameterDigest? digest;
+    private int recoveries;
+    private string? lastEvent;
+
+    private string RunId => this.GetPrimaryKeyString();
+
+    public async Task<RunStatus> Start(PretrainRequest request)
+    {
+        if (this.request is not null)
+            throw new InvalidOperationException($"run '{RunId}' already exists ({state}); choose another --run id, or `gpt1 pretrain resume --run {RunId}` to continue it");
+        if (request.RunId != RunId) throw new ArgumentException($"the request names run '{request.RunId}' but was sent to run '{RunId}'");
+        if (request.CheckpointDir is string dir && RunCheckpoint.Candidates(dir).Any())
+            throw new InvalidOperationException($"{dir} already holds checkpoints; resume that run (`gpt1 pretrain resume`) or choose another --checkpoint-dir");
+        await Prepare(request);
+        var found = await Discover(request.MaxWorkers);
+        RequireWorkers(found.Count, request.MinWorkers);
+        await Form(found, new WorkerStart(request.Seed, null), 0, 0);
+        Launch();
+        return await Status();
+    }
+
+    public async Task<RunStatus> Resume(string checkpointDir, int minWorkers, int maxWorkers)
+    {
+        if (state is RunState.Running or RunState.Recovering or RunState.Stopping)
+            throw new InvalidOperationException($"run '{RunId}' is {state.ToString().ToLowerInvariant()}; stop it before resuming");
+        var (folder, saved) = NewestCheckpoint(checkpointDir)
+            ?? throw new InvalidOperationException($"{checkpointDir} holds no complete checkpoint to resume from");
+        if (saved.Request.RunId != RunId)
+            throw new InvalidOperationException($"{folder} belongs to run '{saved.Request.RunId}'; resume it with --run {saved.Request.RunId}");
+        var resumed = saved.Request with { CheckpointDir = checkpointDir, MinWorkers = minWorkers, MaxWorkers = maxWorkers };
+        request = null;
+        stopRequested = false;
+        error = null;
+        digest = null;
+        await Prepare(resumed);
+        var found = await Discover(resumed.MaxWorkers);
+        RequireWorkers(found.Count, resumed.MinWorkers);
+        await Form(found, new WorkerStart(resumed.Seed, folder), saved.Step, saved.Tokens);
+        lastCheckpoint = folder;
+        lastCheckpointStep = saved.Step;
+        lastEvent = $"resumed from {folder} with {found.Count} worker(s)";
+        Launch();
+        return await Status();
+    }
+
+    public Task<RunStatus> Status() => Task.FromResult(new RunStatus
+    {
+        RunId = RunId,
+        State = state,
+        Step = step,
+        TotalSteps = stopAt,
+        StepsPerEpoch = sampler?.StepsPerEpoch ?? 0,
+        Epoch = sampler is null ? 0 : sampler.CursorAt(step).Epoch,
+        Tokens = tokens,
+        Workers = workers.Length,
+        TokensPerSecond = sessionClock.Elapsed.TotalSeconds > 0 ? tokensThisSession / sessionClock.Elapsed.TotalSeconds : 0,
+        Last = reports.Count > 0 ? reports.Last() : null,
+        LastCheckpoint = lastCheckpoint,
+        Error = error,
+        ParamL2 = digest?.L2,
+        ParamSha256 = digest?.Sha256,
+        Recoveries = recoveries,
+        LastEvent = lastEvent,
+    });
+
+    public Task<StepReport[]> Reports(long afterStep) => Task.FromResult(reports.Where(r => r.Step > afterStep).ToArray());
+
+    public async Task<RunStatus> Wait(long afterStep, TimeSpan timeout)
+    {
+        var limit = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks, 0, TimeSpan.FromSeconds(20).Ticks));
+        using var cancel = new CancellationTokenSource(limit);
+        while (step <= afterStep && !Ended && !cancel.IsCancellationRequested)
+        {
+            try
+            {
+                await changed.Task.WaitAsync(cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        return await Status();
+    }
+
+    private bool Ended => state is RunState.Finished or RunState.Stopped or RunState.Failed or RunState.NotStarted;
+
+    /// <summary>Wakes the watchers in <see cref="Wait"/>.</summary>
+    private void Changed() => Interlocked.Exchange(ref changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    public async Task<RunStatus> Stop()
+    {
+        stopRequested = true;
+        if (state is RunState.Running or RunState.Recovering) state = RunState.Stopping;
+        return await Status();
+    }
+
+    private async Task Prepare(PretrainRequest run)
+    {
+        run.Model.Validate().RequireContext(run.Data.Context);
+        run.Optimizer.Validate();
+        if (run.Epochs < 1) throw new ConfigException($"epochs: must be ≥ 1 (got {run.Epochs})");
+        var info = await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data);
+        if (info.VocabSize != run.Model.VocabSize)
+            throw new ConfigException($"vocab_size: the model has {run.Model.VocabSize} tokens but {run.Data.Directory} was tokenized with {info.VocabSize}; prepare the data with the model's vocabulary or use a preset (it takes the data's size)");
+        if (run.TokenizerHash.Length > 0 && info.TokenizerHash != run.TokenizerHash)
+            throw new ConfigException($"{run.Data.Directory} was tokenized with a different vocabulary (sha256 {info.TokenizerHash[..12]}…) than this run ({run.TokenizerHash[..12]}…)");
+        sampler = new SequenceSampler(info.TrainTokens, run.Data.Context, run.Data.GlobalBatch, run.Data.Seed);
+        long total = sampler.StepsPerEpoch * run.Epochs;
+        stopAt = run.MaxSteps > 0 ? Math.Min(run.MaxSteps, total) : total;
+        schedule = LearningRateSchedule.For(run.Optimizer, run.ScheduleToMaxSteps && run.MaxSteps > 0 ? stopAt : total);
+        request = run with { TokenizerHash = info.TokenizerHash };
+    }
+
+    private static void RequireWorkers(int found, int min)
+    {
+        if (found == 0)
+            throw new InvalidOperationException("the cluster has no workers: start silos that contribute devices (gpt1-silo --devices cpu*2, or cuda*8 on a GPU node)");
+        if (found < min)
+            throw new InvalidOperationException($"the cluster has {found} worker(s), fewer than --min-workers {min}");
+    }
+
+    /// <summary>Every reachable worker of every active silo, in (silo name, device index) order: that order is the rank order.</summary>
+    private async Task<List<IWorkerGrain>> Discover(int maxWorkers)
+    {
+        var names = membership.CurrentSnapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active)
+            .Select(m => m.Name)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var found = new List<IWorkerGrain>();
+        foreach (var name in names)
+        {
+            string[] devices;
+            try
+            {
+                devices = await GrainFactory.GetGrain<ISiloDevicesGrain>(name).Devices().WaitAsync(ProbeTimeout);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning("Silo {Silo} did not answer ({Error}); leaving it out", name, e.Message);
+                continue;
+            }
+            var candidates = Enumerable.Range(0, devices.Length).Select(i => GrainFactory.GetGrain<IWorkerGrain>($"{name}/{i}")).ToList();
+            var probes = candidates.Select(w => w.Describe().WaitAsync(ProbeTimeout)).ToList();
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                try
+                {
+                    await probes[i];
+                    found.Add(candidates[i]);
+                }
+                catch (Exception e)
+                {
+                    log.LogWarning("Worker {Silo}/{Index} did not answer ({Error}); leaving it out", name, i, e.Message);
+                }
+            }
+        }
+        return maxWorkers > 0 ? found.Take(maxWorkers).ToList() : found;
+    }
+
+    private async Task Form(IReadOnlyList<IWorkerGrain> members, WorkerStart start, long atStep, long tokensAtStep)
+    {
+        var run = request!;
+        await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data); // again: the data grain may have moved with a lost silo
+        generation++;
+        var peers = members.ToArray();
+        long gen = generation;
+        await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start)));
+        workers = peers;
+        workerKeys = peers.Select(w => w.GetPrimaryKeyString()).ToArray();
+        step = atStep;
+        tokens = tokensAtStep;
+        log.LogInformation("Run {Run}: generation {Generation} with {Workers} worker(s) from step {Step}", RunId, gen, peers.Length, atStep);
+    }
+
+    private void Launch()
+    {
+        state = RunState.Running;
+        tokensThisSession = 0;
+        sessionClock.Restart();
+        _ = Loop(); // runs in this activation's context; Status, Reports and Stop interleave at its awaits
+    }
+
+    private async Task Loop()
+    {
+        var run = request!;
+        int failuresInARow = 0;
+        var lastDiscovery = Stopwatch.StartNew();
+        while (!stopRequested && step < stopAt)
+        {
+            try
+            {
+                var report = await RunStep();
+                failuresInARow = 0;
+                Record(report);
+                DelayDeactivation(TimeSpan.FromMinutes(30));
+                if (run.CheckpointDir is not null && run.CheckpointEvery > 0 && step % run.CheckpointEvery == 0)
+                    await Checkpoint();
+                if (lastDiscovery.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    lastDiscovery.Restart();
+                    await AdmitNewWorkers();
+                }
+            }
+            catch (Exception e)
+            {
+                failuresInARow++;
+                if (!await Recover(e, failuresInARow)) return;
+            }
+        }
+        try
+        {
+            if (run.CheckpointDir is not null && lastCheckpointStep != step) await Checkpoint();
+            digest = await workers[0].Digest(generation);
+            state = step >= stopAt ? RunState.Finished : RunState.Stopped;
+            lastEvent = state == RunState.Finished ? $"finished at step {step}" : $"stopped at step {step}";
+        }
+        catch (Exception e)
+        {
+            Fail($"could not finish cleanly: {e.Message}");
+        }
+        Changed();
+    }
+
+    private async Task<StepReport> RunStep()
+    {
+        var run = request!;
+        var clock = Stopwatch.StartNew();
+        var cursor = sampler!.CursorAt(step);
+        long globalTokens = (long)sampler.GetGlobalBatch(cursor).Length * run.Data.Context;
+        long gen = generation;
+        long s = step;
+        var computed = await OnAll(workers, (w, _) => w.Compute(gen, s, globalTokens));
+        double lossSum = 0, squared = 0;
+        long stepTokens = 0;
+        foreach (var c in computed) // rank order: the same sum for the same N
+        {
+            lossSum += c.LossSum;
+            squared += c.ShardSquaredNorm;
+            stepTokens += c.Tokens;
+        }
+        if (!double.IsFinite(lossSum) || !double.IsFinite(squared))
+            throw new ArithmeticException($"step {s + 1}: the loss or gradient is not finite (loss sum {lossSum}, |g|² {squared})");
+        double lr = schedule!.At(s + 1);
+        double clip = GradientClip.Factor(squared, run.Optimizer.GradClip);
+        var updates = await OnAll(workers, (w, _) => w.Update(gen, s, lr, clip));
+        step = s + 1;
+        tokens += stepTokens;
+        tokensThisSession += stepTokens;
+        return new StepReport(step, cursor.Epoch, lossSum / Math.Max(1, stepTokens), lr, Math.Sqrt(squared), stepTokens, workers.Length,
+            clock.Elapsed.TotalSeconds, computed.Max(c => c.ComputeSeconds), computed.Max(c => c.DataWaitSeconds),
+            computed.Max(c => c.ReduceSeconds), updates.Max());
+    }
+
+    private void Record(StepReport report)
+    {
+        reports.Enqueue(report);
+        while (reports.Count > ReportsKept) reports.Dequeue();
+        Changed();
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Hosting;
+using Gpt1Cluster.Silo.Workers;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Placement;
+
+namespace Gpt1Cluster.Silo.Grains;
+
+/// <summary>
+/// One replica on one device of its silo (key "siloName/index"; never moved). Per step: its slice
+/// from the data grain (the next one prefetched), forward + backward on the tensor thread, the
+/// reduce-scatter (each other rank's shard sent there in ≤ 16 MB chunks, this rank's shard summed
+/// in rank order), then AdamW on its shard and the all-gather of updated shards. Each worker
+/// sends and receives (N−1)/N of the gradient and (N−1)/N of the parameters per step.
+/// </summary>
+[SiloNamePlacement]
+[Immovable]
+public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, ILogger<WorkerGrain> log) : Grain, IWorkerGrain
+{
+    private TensorThread? thread;
+    private string device = "";
+    private WorkerAssignment? assignment;
+    private Replica? replica;
+    private Task<TokenSlice>? prefetch;
+    private long prefetchStep = -1;
+    private Inbox? gradients;
+    private Inbox? parameters;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        string key = this.GetPrimaryKeyString();
+        string siloName = SiloNamePlacement.SiloOf(key);
+        if (siloName != silo.Name)
+            throw new InvalidOperationException($"worker '{key}' was activated on silo '{silo.Name}': a worker lives only on the silo its key names");
+        if (!int.TryParse(key.AsSpan(siloName.Length + (key.Length > siloName.Length ? 1 : 0)), out int index) || index < 0 || index >= devices.Devices.Count)
+            throw new InvalidOperationException($"worker '{key}': silo '{silo.Name}' contributes {devices.Devices.Count} device(s) ({devices}); there is no worker {key[(siloName.Length + 1)..]}");
+        device = devices.Devices[index];
+        thread = new TensorThread($"gpt1-worker {key}");
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (thread is null) return;
+        if (replica is not null) await thread.Run(replica.Dispose);
+        thread.Dispose();
+    }
+
+    public Task<WorkerInfo> Describe() =>
+        Task.FromResult(new WorkerInfo(this.GetPrimaryKeyString(), silo.Name, device, devices.Threads));
+
+    public async Task Join(WorkerAssignment assignment)
+    {
+        var old = replica;
+        replica = null;
+        this.assignment = null;
+        prefetch = null;
+        await thread!.Run(() =>
+        {
+            old?.Dispose();
+            if (devices.Threads > 0) TorchSharp.torch.set_num_threads(devices.Threads);
+            replica = new Replica(assignment, device);
+        });
+        int n = assignment.Peers.Length;
+        var r = replica!;
+        long gradientBytes = r.Own.Length * WireFormat.BytesPerValue(assignment.CommDtype);
+        gradients = new Inbox(assignment.Generation, n, assignment.Rank, _ => gradientBytes);
+        parameters = new Inbox(assignment.Generation, n, assignment.Rank, from => r.Shards[from].Length * 4);
+        this.assignment = assignment;
+        log.LogInformation("Worker {Worker} joined run {Run} as rank {Rank} of {N} (generation {Generation}), shard [{Start}, {End})",
+            this.GetPrimaryKeyString(), assignment.RunId, assignment.Rank, n, assignment.Generation, replica!.Own.Start, replica.Own.End);
+    }
+
+    public async Task<ComputeResult> Compute(long generation, long step, long globalTokens)
+    {
+        var (a, r) = Current(generation);
+        var clock = Stopwatch.StartNew();
+        var slice = await Slice(a, step);
+        double dataWait = clock.Elapsed.TotalSeconds;
+        var data = GrainFactory.GetGrain<IDataGrain>(a.RunId);
+        int n = a.Peers.Length;
+        prefetchStep = step + 1;
+        prefetch = data.GetSlice(step + 1, a.Rank, n); // the data grain builds it ahead too; this brings it here
+
+        double lossSum = await thread!.Run(() => r.ComputeGradients(slice, globalTokens, step));
+        double compute = clock.Elapsed.TotalSeconds - dataWait;
+
+        var ready = gradients!.Expect(step);
+        var sends = new List<Task>();
+        for (int k = 1; k < n; k++)
+        {
+            int to = (a.Rank + k) % n; // staggered, so no rank is everyone's first target
+            var chunks = await thread.Run(() => r.GradientChunksFor(to));
+            foreach (var (offset, bytes) in chunks)
+                sends.Add(a.Peers[to].PushGradient(generation, step, a.Rank, offset, bytes.AsImmutable()));
+        }
+        await Task.WhenAll(sends);
+        var received = await ready;
+        double squared = await thread.Run(() => r.ReduceOwnShard(received));
+        double reduce = clock.Elapsed.TotalSeconds - dataWait - compute;
+        return new ComputeResult(lossSum, (long)slice.Sequences * (slice.Width - 1), squared, slice.Epoch, dataWait, compute, reduce);
+    }
+
+    public async Task<double> Update(long generation, long step, double learningRate, double clipFactor)
+    {
+        var (a, r) = Current(generation);
+        var clock = Stopwatch.StartNew();
+        int n = a.Peers.Length;
+        var ready = parameters!.Expect(step);
+        var chunks = await thread!.Run(() =>
+        {
+            r.Update(learningRate, clipFactor);
+            return n > 1 ? r.ParameterChunks() : [];
+        });
+        var sends = new List<Task>();
+        for (int k = 1; k < n; k++)
+        {
+            int to = (a.Rank + k) % n;
+            foreach (var (offset, bytes) in chunks)
+                sends.Add(a.Peers[to].PushParameters(generation, step, a.Rank, offset, bytes.AsImmutable()));
+        }
+        await Task.WhenAll(sends);
+        var received = await ready;
+        await thread.Run(() =>
+        {
+            for (int from = 0; from < n; from++)
+                if (from != a.Rank) r.ReceiveParameters(from, received[from]);
+        });
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    public Task PushGradient(long generation, long step, int fromRank, long offset, Immutable<byte[]> chunk)
+    {
+        Inboxes(generation).Gradients.Add(generation, step, fromRank, offset, chunk.Value);
+        return Task.CompletedTask;
+    }
+
+    public Task PushParameters(long generation, long step, int fromRank, long offset, Immutable<byte[]> chunk)
+    {
+        Inboxes(generation).Parameters.Add(generation, step, fromRank, offset, chunk.Value);
+        return Task.CompletedTask;
+    }
+
+    public Task Abort(long generation, string reason)
+    {
+        gradients?.Fail(generation, reason);
+        parameters?.Fail(generation, reason);
+        return Task.CompletedTask;
+    }
+
+    public async Task<CheckpointFile[]> SaveShard(long generation, string folder)
+    {
+        var (_, r) = Current(generation);
+        return await thread!.Run(() => r.Save(folder));
+    }
+
+    public async Task<ParameterDigest> Digest(long generation)
+    {
+        var (_, r) = Current(generation);
+        return await thread!.Run(r.Digest);
+    }
+
+    public async Task Leave(string runId)
+    {
+        if (assignment is null || assignment.RunId != runId) return;
+        var old = replica;
+        replica = null;
+        assignment = null;
+        prefetch = null;
+        if (old is not null) await thread!.Run(old.Dispose);
+        DeactivateOnIdle();
+    }
+
+    private (WorkerAssignment, Replica) Current(long generation)
+    {
+        if (assignment is null || replica is null)
+            throw new InvalidOperationException($"worker '{this.GetPrimaryKeyString()}' is not part of a run (it restarted or left); the coordinator must re-form the worker set");
+        if (assignment.Generation != generation)
+            throw new InvalidOperationException($"worker '{this.GetPrimaryKeyString()}' is in generation {assignment.Generation} of run '{assignment.RunId}', not {generation}");
+        return (assignment, replica);
+    }
+
+    private (Inbox Gradients, Inbox Parameters) Inboxes(long generation) =>
+        gradients is not null && parameters is not null && gradients.Generation == generation
+            ? (gradients, parameters)
+            : throw new InvalidOperationException($"worker '{this.GetPrimaryKeyString()}' got a chunk of generation {generation} but is in {(gradients?.Generation.ToString() ?? "no run")}: the worker set changed");
+
+    private async Task<TokenSlice> Slice(WorkerAssignment a, long step)
+    {
+        if (prefetch is not null && prefetchStep == step)
+        {
+            try
+            {
+                return await prefetch;
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "Prefetch of step {Step} failed; asking again", step);
+            }
+        }
+        return await GrainFactory.GetGrain<IDataGrain>(a.RunId).GetSlice(step, a.Rank, a.Peers.Length);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Security.Cryptography;
+using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Model;
+using Gpt1Cluster.Silo.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gpt1Cluster.Silo.Workers;
+
+/// <summary>
+/// One worker's model replica, flat gradient and optimizer shard. Every method runs on the
+/// worker's <see cref="TensorThread"/>; the grain moves bytes between replicas.
+/// </summary>
+public sealed class Replica : IDisposable
+{
+    private static readonly Lock InitLock = new(); // torch's default generator is per process
+
+    private readonly WorkerAssignment assignment;
+    private readonly Gpt1Model model;
+    private readonly TrainingStep step;
+    private readonly AdamWShard adam;
+
+    public Replica(WorkerAssignment assignment, string device)
+    {
+        this.assignment = assignment;
+        Device = new Device(device);
+        lock (InitLock)
+        {
+            torch.manual_seed((long)(assignment.Start.InitSeed & long.MaxValue));
+            model = new Gpt1Model(assignment.Model); // on the CPU, so every device starts from the same numbers
+        }
+        if (Device.type != DeviceType.CPU) model.to(Device);
+        step = new TrainingStep(model);
+        Shards = ShardRange.Split(step.Flat.Count, assignment.Peers.Length);
+        Own = Shards[assignment.Rank];
+        adam = new AdamWShard(step.Flat, Own.Start, Own.End, assignment.Optimizer);
+        if (assignment.Start.CheckpointPath is string path)
+            RunCheckpoint.LoadInto(path, step.Flat, adam);
+    }
+
+    public Device Device { get; }
+    public ShardRange[] Shards { get; }
+    public ShardRange Own { get; }
+    public FlatParameters Flat => step.Flat;
+    public long OptimizerStep => adam.Step;
+
+    /// <summary>Forward + backward of this worker's slice; gradients are ∂(Σ losses / global tokens). Returns Σ token losses.</summary>
+    public double ComputeGradients(TokenSlice slice, long globalTokens, long stepIndex)
+    {
+        if (slice.Sequences == 0)
+        {
+            step.Flat.ZeroGradients(); // a short last step of an epoch can leave a rank without sequences
+            return 0;
+        }
+        // Dropout masks are a function of (seed, step, rank), so a resumed run draws the same ones.
+        torch.manual_seed((long)(Mix(assignment.Start.InitSeed, (ulong)stepIndex, (ulong)assignment.Rank) & long.MaxValue));
+        using var ids = torch.tensor(slice.ToInt64(), [slice.Sequences, slice.Width], dtype: ScalarType.Int64, device: Device);
+        return step.ForwardBackward(ids, globalTokens);
+    }
+
+    /// <summary>This worker's gradient for rank <paramref name="rank"/>'s shard, as wire chunks (offsets in values within the shard).</summary>
+    public List<(long Offset, byte[] Bytes)> GradientChunksFor(int rank) =>
+        WireFormat.Encode(step.Flat.Gradients, Shards[rank].Start, Shards[rank].Length, assignment.CommDtype).ToList();
+
+    /// <summary>
+    /// Sums every rank's contribution to this worker's shard in rank order (0, 1, …, N−1), so a
+    /// given N always rounds the same way; returns |g_shard|² of the sum.
+    /// </summary>
+    public double ReduceOwnShard(IReadOnlyList<(long Offset, byte[] Bytes)>[] received)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var own = step.Flat.Gradients.narrow(0, Own.Start, Own.Length);
+        if (received.Length > 1)
+        {
+            var sum = torch.zeros(Own.Length, dtype: ScalarType.Float32, device: Device);
+            for (int r = 0; r < received.Length; r++)
+            {
+                if (r == assignment.Rank)
+                {
+                    sum.add_(own);
+                    continue;
+                }
+                foreach (var (offset, bytes) in received[r])
+                {
+                    var part = WireFormat.Decode(bytes, assignment.CommDtype, Device);
+                    sum.narrow(0, offset, part.shape[0]).add_(part);
+                }
+            }
+            own.copy_(sum);
+        }
+        double norm = torch.linalg.vector_norm(own).item<float>();
+        return norm * norm;
+    }
+
+    /// <summary>AdamW on the owned shard with the coordinator's learning rate and clip factor.</summary>
+    public void Update(double learningRate, double clipFactor)
+    {
+        using var values = step.Flat.Values.narrow(0, Own.Start, Own.Length);
+        using var gradients = step.Flat.Gradients.narrow(0, Own.Start, Own.Length);
+        adam.Apply(values, gradients, learningRate, clipFactor);
+    }
+
+    /// <summary>The owned shard's updated parameters as fp32 chunks (offsets in values within the shard).</summary>
+    public List<(long Offset, byte[] Bytes)> ParameterChunks() =>
+        WireFormat.Encode(step.Flat.Values, Own.Start, Own.Length, CommDtype.Fp32).ToList();
+
+    /// <summary>Writes a peer's updated shard into this replica.</summary>
+    public void ReceiveParameters(int rank, IReadOnlyList<(long Offset, byte[] Bytes)> chunks)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        foreach (var (offset, bytes) in chunks)
+        {
+            var part = WireFormat.Decode(bytes, CommDtype.Fp32, Device);
+            step.Flat.Values.narrow(0, Shards[rank].Start + offset, part.shape[0]).copy_(part);
+        }
+    }
+
+    public CheckpointFile[] Save(string folder) =>
+        RunCheckpoint.SaveShard(folder, model, step.Flat, adam, includeParameters: assignment.Rank == 0);
+
+    public ParameterDigest Digest()
+    {
+        using var noGrad = torch.no_grad();
+        using var cpu = step.Flat.Values.cpu();
+        using var norm = torch.linalg.vector_norm(cpu);
+        var sha = SHA256.HashData(cpu.bytes);
+        return new ParameterDigest(step.Flat.Count, norm.item<float>(), Convert.ToHexStringLower(sha));
+    }
+
+    private static ulong Mix(ulong seed, ulong step, ulong rank)
+    {
+        ulong z = seed ^ (step * 0x9E3779B97F4A7C15UL) ^ (rank * 0xC2B2AE3D27D4EB4FUL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    public void Dispose()
+    {
+        adam.Dispose();
+        step.Dispose();
+        model.Dispose();
+    }
+}

@@ -1,0 +1,104 @@
+using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Contracts.Model;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Data.Sampling;
+using Gpt1Cluster.Data.Shards;
+using Gpt1Cluster.Data.Tests.Fixtures;
+using Gpt1Cluster.Silo.Model;
+using Gpt1Cluster.Silo.Training;
+using TorchSharp;
+
+namespace Gpt1Cluster.Cluster.Tests.Fixtures;
+
+/// <summary>A small prepared corpus, a small model, and the single-process run every cluster run must equal.</summary>
+public sealed class TrainingRuns : IDisposable
+{
+    public const int Context = 16;
+    public const int Batch = 8;
+    public const ulong Seed = 7;
+
+    private readonly TempDirectory dir = new();
+
+    public TrainingRuns()
+    {
+        Preparations.WriteBooks(dir, "corpus", 40);
+        Data = Path.Combine(dir.Path, "prepared");
+        Preparations.Run(Path.Combine(dir.Path, "corpus"), Data, tokensPerShard: 4000);
+        using var shards = TokenShards.Open(Data);
+        Model = new GptConfig
+        {
+            Layers = 2, Heads = 2, Width = 32, Positions = Context, VocabSize = shards.Manifest.VocabSize,
+            ResidualDropout = 0, EmbeddingDropout = 0, AttentionDropout = 0,
+        };
+    }
+
+    public string Data { get; }
+    public GptConfig Model { get; }
+    public OptimizerConfig Optimizer { get; } = new() { LearningRate = 1e-3, WarmupSteps = 2 };
+
+    public string NewFolder(string name) => Path.Combine(dir.Path, $"{name}-{Guid.NewGuid():N}");
+
+    public PretrainRequest Request(string runId, long steps, string? checkpointDir = null, int checkpointEvery = 0) => new()
+    {
+        RunId = runId,
+        Model = Model,
+        Optimizer = Optimizer,
+        Data = new DataPlan(Data, Context, Batch, Seed),
+        Epochs = 1,
+        MaxSteps = steps,
+        ScheduleToMaxSteps = true,
+        CheckpointDir = checkpointDir,
+        CheckpointEvery = checkpointEvery,
+        Seed = Seed,
+    };
+
+    /// <summary>The Foundation's single-process step over the same global batches: the flat parameters after <paramref name="steps"/> updates.</summary>
+    public float[] SingleProcess(long steps)
+    {
+        using var shards = TokenShards.Open(Data);
+        var sampler = new SequenceSampler(shards.Train.Length, Context, Batch, Seed);
+        torch.manual_seed((long)Seed);
+        using var model = new Gpt1Model(Model);
+        using var step = new TrainingStep(model);
+        using var adam = new AdamWShard(step.Flat, 0, step.Flat.Count, Optimizer);
+        var schedule = LearningRateSchedule.For(Optimizer, steps);
+        for (long s = 0; s < steps; s++)
+        {
+            using var batch = SequenceBatch.Gather(shards.Train, sampler, sampler.GetGlobalBatch(sampler.CursorAt(s)).Span);
+            step.Run(batch, adam, schedule, Optimizer.GradClip);
+        }
+        return step.Flat.Values.data<float>().ToArray();
+    }
+
+    /// <summary>The flat parameters a run checkpoint holds.</summary>
+    public static float[] CheckpointParameters(string folder) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(folder, "params.bin"))).ToArray();
+
+    public static double RelativeDifference(float[] ours, float[] reference)
+    {
+        Assert.Equal(reference.Length, ours.Length);
+        double diff = 0, norm = 0;
+        for (int i = 0; i < ours.Length; i++)
+        {
+            double d = ours[i] - (double)reference[i];
+            diff += d * d;
+            norm += (double)reference[i] * reference[i];
+        }
+        return Math.Sqrt(diff / norm);
+    }
+
+    /// <summary>Waits (long-polling the coordinator) until the run ends; fails the test if it does not within the limit.</summary>
+    public static async Task<RunStatus> UntilEnded(ICoordinatorGrain coordinator, TimeSpan limit)
+    {
+        using var cancel = new CancellationTokenSource(limit);
+        var status = await coordinator.Status();
+        while (status.State is RunState.Running or RunState.Recovering or RunState.Stopping)
+        {
+            Assert.False(cancel.IsCancellationRequested, $"run {status.RunId} still {status.State} at step {status.Step} after {limit}");
+            status = await coordinator.Wait(status.Step, TimeSpan.FromSeconds(5));
+        }
+        return status;
+    }
+
+    public void Dispose() => dir.Dispose();
+}
