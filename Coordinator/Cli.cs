@@ -14,7 +14,11 @@ public static class Cli
         var parsed = root.Parse(args);
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = TimeSpan.FromMinutes(10), // Ctrl+C: let a run write its checkpoint
+            });
         }
         catch (Exception e) when (e is UserInputException or ConfigException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
         {

@@ -64,6 +64,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
     {
         if (state is RunState.Running or RunState.Recovering or RunState.Stopping)
             throw new InvalidOperationException($"run '{RunId}' is {state.ToString().ToLowerInvariant()}; stop it before resuming");
+        lastEvent = null;
         var (folder, saved) = NewestCheckpoint(checkpointDir)
             ?? throw new InvalidOperationException($"{checkpointDir} holds no complete checkpoint to resume from");
         if (saved.Request.RunId != RunId)
@@ -79,7 +80,8 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
         await Form(found, new WorkerStart(resumed.Seed, folder), saved.Step, saved.Tokens);
         lastCheckpoint = folder;
         lastCheckpointStep = saved.Step;
-        lastEvent = $"resumed from {folder} with {found.Count} worker(s)";
+        lastEvent = (lastEvent is { } skipped && skipped.StartsWith("skipped", StringComparison.Ordinal) ? skipped + "; " : "")
+            + $"resumed from {folder} with {found.Count} worker(s)";
         Launch();
         return await Status();
     }
@@ -253,6 +255,9 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
         {
             if (run.CheckpointDir is not null && lastCheckpointStep != step) await Checkpoint();
             digest = await workers[0].Digest(generation);
+            long gen = generation;
+            await OnAll(workers, (w, _) => w.Leave(RunId)); // free the replicas; a resume joins them again
+            _ = gen;
             state = step >= stopAt ? RunState.Finished : RunState.Stopped;
             lastEvent = state == RunState.Finished ? $"finished at step {step}" : $"stopped at step {step}";
         }

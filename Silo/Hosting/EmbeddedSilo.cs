@@ -23,7 +23,9 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     public static async Task<EmbeddedSilo> StartAsync(string clusterId = "gpt1-embedded", WorkerDevices? devices = null, CancellationToken cancel = default)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Orleans", LogLevel.Error) // start-up advice (server GC, …) is noise in a CLI
+            .AddFilter("Microsoft", LogLevel.Error);
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "gpt1", clusterId: clusterId)
             .Configure<ClusterOptions>(o => o.ClusterId = clusterId)

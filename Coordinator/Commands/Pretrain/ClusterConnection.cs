@@ -1,0 +1,83 @@
+using System.Net;
+using Gpt1Cluster.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace Gpt1Cluster.Coordinator.Commands.Pretrain;
+
+/// <summary>Where the grains are: a silo in this process (--embedded) or a cluster reached through its gateways (--cluster).</summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly EmbeddedSilo? silo;
+    private readonly IHost? client;
+
+    private ClusterConnection(EmbeddedSilo? silo, IHost? client, IGrainFactory grains, bool embedded)
+    {
+        this.silo = silo;
+        this.client = client;
+        Grains = grains;
+        Embedded = embedded;
+    }
+
+    public IGrainFactory Grains { get; }
+
+    /// <summary>The run lives in this process: it ends when the process does.</summary>
+    public bool Embedded { get; }
+
+    public static async Task<ClusterConnection> Embed(int workers, CancellationToken cancel)
+    {
+        int threads = Math.Max(1, Environment.ProcessorCount / workers);
+        var silo = await EmbeddedSilo.StartAsync("gpt1-embedded", WorkerDevices.Cpu(workers, threads), cancel);
+        return new ClusterConnection(silo, null, silo.Grains, embedded: true);
+    }
+
+    public static async Task<ClusterConnection> Connect(string gateways, string clusterId, string serviceId, CancellationToken cancel)
+    {
+        var endpoints = gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Endpoint).ToArray();
+        if (endpoints.Length == 0) throw new UserInputException("--cluster: give at least one gateway as host:port (e.g. localhost:30000)");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleansClient(c => c
+            .UseStaticClustering(endpoints)
+            .Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterId;
+                o.ServiceId = serviceId;
+            }));
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new UserInputException($"could not reach the cluster at {gateways} (cluster id '{clusterId}'): {e.Message}. Start the silos first (README: \"A cluster by hand\") or check --cluster and --cluster-id");
+        }
+        return new ClusterConnection(null, host, host.Services.GetRequiredService<IClusterClient>(), embedded: false);
+    }
+
+    private static IPEndPoint Endpoint(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out int port) || port is <= 0 or > 65535)
+            throw new UserInputException($"--cluster: '{text}' is not host:port");
+        string host = text[..colon];
+        var address = IPAddress.TryParse(host, out var ip) ? ip
+            : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+              ?? throw new UserInputException($"--cluster: cannot resolve host '{host}'");
+        return new IPEndPoint(address, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (silo is not null) await silo.DisposeAsync();
+        if (client is not null)
+        {
+            await client.StopAsync();
+            client.Dispose();
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System.CommandLine;
+using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Contracts.Model;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Data.Shards;
+using Gpt1Cluster.Data.Tokenization;
+using Gpt1Cluster.Silo.Inference;
+using Gpt1Cluster.Silo.Training;
+
+namespace Gpt1Cluster.Coordinator.Commands.Pretrain;
+
+/// <summary>
+/// `gpt1 pretrain start|status|stop|resume`: data-parallel pretraining on an Orleans cluster
+/// (--cluster gateways) or on a silo in this process (--embedded, the one-machine default). With
+/// --data the defaults are the paper's; with --embedded and no --data it trains the bundled
+/// sample with the tiny model for a few minutes and then continues a prompt.
+/// </summary>
+public static class PretrainCommand
+{
+    private static readonly Option<string?> Cluster = new("--cluster") { Description = "Gateways of a running cluster: host:port[,host:port…] (silos' gateway ports, 30000 by default)" };
+    private static readonly Option<string> ClusterId = new("--cluster-id") { Description = "The cluster's id (as the silos were started with)", DefaultValueFactory = _ => "gpt1" };
+    private static readonly Option<string> ServiceId = new("--service-id") { Description = "The cluster's service id", DefaultValueFactory = _ => "gpt1" };
+    private static readonly Option<bool> Embedded = new("--embedded") { Description = "Host a silo in this process with --workers CPU workers (the one-machine default)" };
+    private static readonly Option<int> Workers = Options.Positive("--workers", "CPU workers of the embedded silo", 2);
+    private static readonly Option<string?> Run = new("--run") { Description = "The run id (default: run-<UTC time>)" };
+    private static readonly Option<string?> CheckpointDir = new("--checkpoint-dir") { Description = "Folder for step-NNNNNNNN checkpoints, readable and writable by every silo (default: runs/<run>/checkpoints)" };
+    private static readonly Option<int> MinWorkers = Options.Positive("--min-workers", "Keep going after losing workers while at least this many remain", 1);
+    private static readonly Option<int> MaxWorkers = new("--max-workers") { Description = "Use at most this many of the cluster's workers (0: all)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<bool> Wait = new("--wait") { Description = "Follow the run until it ends (always on with --embedded); Ctrl+C detaches" };
+    private static readonly Option<bool> Json = Options.Json();
+
+    public static Command Create() => new("pretrain", "Data-parallel pretraining on an Orleans cluster")
+    {
+        StartCommand(), StatusCommand(), StopCommand(), ResumeCommand(),
+    };
+
+    private static Command StartCommand()
+    {
+        var data = new Option<string?>("--data") { Description = "A prepared directory (gpt1 prepare); with --embedded and no --data: the bundled sample" };
+        var config = new Option<string?>("--config") { Description = "A preset (gpt1, tiny) or a HuggingFace openai-gpt config.json (default: gpt1; tiny for the sample demo)" };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training sequences", DefaultValueFactory = _ => 100 };
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many updates (the schedule then ends here too)" };
+        var batch = new Option<int?>("--batch") { Description = "Global sequences per update, split over the workers (GPT-1: 64)" };
+        var ctx = new Option<int?>("--ctx") { Description = "Tokens per sequence (GPT-1: 512)" };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (GPT-1: 2.5e-4)" };
+        var warmup = new Option<long?>("--warmup") { Description = "Linear warmup updates (GPT-1: 2000)" };
+        var dropout = new Option<double?>("--dropout") { Description = "Override every dropout rate (GPT-1: 0.1)" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the init, the data order and dropout", DefaultValueFactory = _ => 0 };
+        var every = new Option<int>("--checkpoint-every") { Description = "Updates between checkpoints (0: only at stop and at the end)", DefaultValueFactory = _ => 1000 };
+        var comm = new Option<CommDtype>("--comm-dtype") { Description = "Gradient dtype on the wire (parameters always travel as fp32)", DefaultValueFactory = _ => CommDtype.Fp32 };
+        var prompt = new Option<string>("--prompt") { Description = "After an embedded run, the text to continue", DefaultValueFactory = _ => "the old man looked at her and" };
+        var command = new Command("start", "Start a run (defaults: the paper's recipe)")
+        {
+            data, config, epochs, maxSteps, batch, ctx, lr, warmup, dropout, seed, Run, CheckpointDir, every, MinWorkers, MaxWorkers, comm,
+            Cluster, ClusterId, ServiceId, Embedded, Workers, Wait, prompt, Json,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            bool demo = parse.GetValue(data) is null;
+            if (demo && !parse.GetValue(Embedded))
+                throw new UserInputException("--data is required with --cluster (the bundled sample demo runs only with --embedded)");
+            string dataDir = Path.GetFullPath(parse.GetValue(data) ?? SampleData.EnsurePrepared());
+            var manifest = OpenManifest(dataDir);
+            var model = GptConfig.Load(parse.GetValue(config) ?? (demo ? "tiny" : "gpt1"), manifest.VocabSize);
+            if (parse.GetValue(dropout) is double p)
+                model = model with { ResidualDropout = p, EmbeddingDropout = p, AttentionDropout = p };
+            string run = parse.GetValue(Run) ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+            long? steps = parse.GetValue(maxSteps) ?? (demo ? 1200 : null);
+            var request = new PretrainRequest
+            {
+                RunId = run,
+                Model = model,
+                Optimizer = new OptimizerConfig
+                {
+                    LearningRate = parse.GetValue(lr) ?? (demo ? 5e-4 : 2.5e-4),
+                    WarmupSteps = parse.GetValue(warmup) ?? (demo ? 50 : 2000),
+                }.Validate(),
+                Data = new DataPlan(dataDir, parse.GetValue(ctx) ?? (demo ? 128 : 512), parse.GetValue(batch) ?? (demo ? 8 : 64), parse.GetValue(seed)),
+                Epochs = parse.GetValue(epochs),
+                MaxSteps = steps ?? 0,
+                ScheduleToMaxSteps = steps is not null,
+                CheckpointDir = CheckpointFolder(parse, run),
+                CheckpointEvery = parse.GetValue(every),
+                MinWorkers = parse.GetValue(MinWorkers),
+                MaxWorkers = parse.GetValue(MaxWorkers),
+                CommDtype = parse.GetValue(comm),
+                Seed = parse.GetValue(seed),
+                TokenizerHash = manifest.Tokenizer.Hash,
+                TokenizerDir = Path.Combine(dataDir, "tokenizer"),
+            };
+            await using var cluster = await Connect(parse, cancel);
+            var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
+            var status = await Call(() => coordinator.Start(request));
+            if (!parse.GetValue(Json))
+                Console.Error.WriteLine($"Run '{run}': {model.ParameterCount:N0} parameters ({model.Layers} layers × {model.Width}), " +
+                    $"{request.Data.GlobalBatch}×{request.Data.Context} tokens per update over {status.Workers} worker(s), {status.StepsPerEpoch} updates per epoch, " +
+                    $"{status.TotalSteps} updates; checkpoints in {request.CheckpointDir}");
+            return await Finish(parse, cluster, coordinator, status, demo ? parse.GetValue(prompt) : null, cancel);
+        });
+        return command;
+    }
+
+    private static Command StatusCommand()
+    {
+        var command = new Command("status", "Where a run is") { Run, Cluster, ClusterId, ServiceId, Json };
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var cluster = await ConnectToCluster(parse, "status", cancel);
+            var status = await cluster.Grains.GetGrain<ICoordinatorGrain>(RequireRun(parse)).Status();
+            if (status.State == RunState.NotStarted)
+                throw new UserInputException($"the cluster has no run '{status.RunId}' (a run whose coordinator was lost comes back with `gpt1 pretrain resume`)");
+            RunWatcher.PrintFinal(status, parse.GetValue(Json));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StopCommand()
+    {
+        var command = new Command("stop", "Checkpoint and stop a run at the next step boundary") { Run, Cluster, ClusterId, ServiceId, Wait, Json };
+        command.SetAction(async (parse, cancel) =>
+        {
+            await using var cluster = await ConnectToCluster(parse, "stop", cancel);
+            var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(RequireRun(parse));
+            var status = await coordinator.Stop();
+            if (parse.GetValue(Wait)) status = await new RunWatcher(coordinator, parse.GetValue(Json)).Follow(stopOnCancel: false, cancel);
+            RunWatcher.PrintFinal(status, parse.GetValue(Json));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command ResumeCommand()
+    {
+        var command = new Command("resume", "Continue a run from its newest complete checkpoint")
+            { Run, CheckpointDir, MinWorkers, MaxWorkers, Cluster, ClusterId, ServiceId, Embedded, Workers, Wait, Json };
+        command.SetAction(async (parse, cancel) =>
+        {
+            string run = RequireRun(parse);
+            string dir = CheckpointFolder(parse, run);
+            if (!Directory.Exists(dir)) throw new UserInputException($"--checkpoint-dir {dir} does not exist");
+            await using var cluster = await Connect(parse, cancel);
+            var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
+            var status = await Call(() => coordinator.Resume(dir, parse.GetValue(MinWorkers), parse.GetValue(MaxWorkers)));
+            if (!parse.GetValue(Json)) Console.Error.WriteLine($"Run '{run}' resumed at step {status.Step}/{status.TotalSteps} with {status.Workers} worker(s)");
+            return await Finish(parse, cluster, coordinator, status, null, cancel);
+        });
+        return command;
+    }
+
+    private static async Task<int> Finish(ParseResult parse, ClusterConnection cluster, ICoordinatorGrain coordinator, RunStatus status, string? prompt, CancellationToken cancel)
+    {
+        bool json = parse.GetValue(Json);
+        if (!cluster.Embedded && !parse.GetValue(Wait))
+        {
+            RunWatcher.PrintFinal(status, json);
+            return 0;
+        }
+        status = await new RunWatcher(coordinator, json).Follow(stopOnCancel: cluster.Embedded, cancel);
+        RunWatcher.PrintFinal(status, json);
+        if (status.State == RunState.Failed) return 1;
+        if (prompt is not null && status.LastCheckpoint is not null && !json)
+            Console.WriteLine($"\n{prompt} → {GenerateCommand.Continue(status.LastCheckpoint, prompt, new SamplingOptions(40))}");
+        return 0;
+    }
+
+    private static async Task<RunStatus> Call(Func<Task<RunStatus>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UserInputException(e.Message);
+        }
+    }
+
+    private static ShardManifest OpenManifest(string dataDir)
+    {
+        if (!File.Exists(Path.Combine(dataDir, ShardManifest.FileName)))
+            throw new UserInputException($"--data {dataDir} is not a prepared directory (no {ShardManifest.FileName}); run gpt1 prepare first. The client reads the manifest, so the folder must be readable here as well as on the silos");
+        return ShardManifest.Load(dataDir);
+    }
+
+    private static string CheckpointFolder(ParseResult parse, string run) =>
+        Path.GetFullPath(parse.GetValue(CheckpointDir) ?? Path.Combine("runs", run, "checkpoints"));
+
+    private static string RequireRun(ParseResult parse) =>
+        parse.GetValue(Run) ?? throw new UserInputException("--run <id> is required");
+
+    private static Task<ClusterConnection> Connect(ParseResult parse, CancellationToken cancel)
+    {
+        string? gateways = parse.GetValue(Cluster);
+        bool embedded = parse.GetValue(Embedded);
+        if (embedded == (gateways is not null))
+            throw new UserInputException("choose where to run: --embedded (a silo in this process) or --cluster host:port,… (a running cluster)");
+        return embedded ? ClusterConnection.Embed(parse.GetValue(Workers), cancel)
+            : ClusterConnection.Connect(gateways!, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!, cancel);
+    }
+
+    private static Task<ClusterConnection> ConnectToCluster(ParseResult parse, string verb, CancellationToken cancel) =>
+        parse.GetValue(Cluster) is string gateways
+            ? ClusterConnection.Connect(gateways, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!, cancel)
+            : throw new UserInputException($"{verb} needs --cluster host:port (an --embedded run lives in the process that started it; Ctrl+C there stops it with a checkpoint)");
+}
