@@ -127,3 +127,22 @@ public interface ISiloDevicesGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<string[]> Devices();
 }
+
+/// <summary>
+/// The workers' all-reduce (reduce-scatter in ≤ 16 MB chunks, sum in rank order, all-gather)
+/// on a plain buffer of fp32 values, one per silo (key "siloName/bench"): `gpt1 bench allreduce`.
+/// </summary>
+public interface IAllReduceBenchGrain : IGrainWithStringKey
+{
+    Task Setup(int rank, IAllReduceBenchGrain[] peers, long values, CommDtype dtype);
+
+    /// <summary>One all-reduce of the buffer filled with rank + 1; returns its seconds and checks the sum.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<double> Run(long iteration);
+
+    [AlwaysInterleave]
+    Task PushReduce(long iteration, int fromRank, long offset, Immutable<byte[]> chunk);
+
+    [AlwaysInterleave]
+    Task PushGather(long iteration, int fromRank, long offset, Immutable<byte[]> chunk);
+}

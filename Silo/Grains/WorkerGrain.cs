@@ -89,15 +89,8 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         double compute = clock.Elapsed.TotalSeconds - dataWait;
 
         var ready = gradients!.Expect(step);
-        var sends = new List<Task>();
-        for (int k = 1; k < n; k++)
-        {
-            int to = (a.Rank + k) % n; // staggered, so no rank is everyone's first target
-            var chunks = await thread.Run(() => r.GradientChunksFor(to));
-            foreach (var (offset, bytes) in chunks)
-                sends.Add(a.Peers[to].PushGradient(generation, step, a.Rank, offset, bytes.AsImmutable()));
-        }
-        await Task.WhenAll(sends);
+        await Exchange.SendToOthers(a.Rank, n, thread, r.GradientChunksFor,
+            (to, offset, bytes) => a.Peers[to].PushGradient(generation, step, a.Rank, offset, bytes.AsImmutable()));
         var received = await ready;
         double squared = await thread.Run(() => r.ReduceOwnShard(received));
         double reduce = clock.Elapsed.TotalSeconds - dataWait - compute;
@@ -110,19 +103,10 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         var clock = Stopwatch.StartNew();
         int n = a.Peers.Length;
         var ready = parameters!.Expect(step);
-        var chunks = await thread!.Run(() =>
-        {
-            r.Update(learningRate, clipFactor);
-            return n > 1 ? r.ParameterChunks() : [];
-        });
-        var sends = new List<Task>();
-        for (int k = 1; k < n; k++)
-        {
-            int to = (a.Rank + k) % n;
-            foreach (var (offset, bytes) in chunks)
-                sends.Add(a.Peers[to].PushParameters(generation, step, a.Rank, offset, bytes.AsImmutable()));
-        }
-        await Task.WhenAll(sends);
+        await thread!.Run(() => r.Update(learningRate, clipFactor));
+        List<(long, byte[])>? chunks = null; // the same chunks go to every peer: encode once
+        await Exchange.SendToOthers(a.Rank, n, thread, _ => chunks ??= r.ParameterChunks(),
+            (to, offset, bytes) => a.Peers[to].PushParameters(generation, step, a.Rank, offset, bytes.AsImmutable()));
         var received = await ready;
         await thread.Run(() =>
         {

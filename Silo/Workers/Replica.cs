@@ -69,29 +69,12 @@ public sealed class Replica : IDisposable
     /// </summary>
     public double ReduceOwnShard(IReadOnlyList<(long Offset, byte[] Bytes)>[] received)
     {
+        using var own = step.Flat.Gradients.narrow(0, Own.Start, Own.Length);
+        Exchange.SumInRankOrder(own, assignment.Rank, received, assignment.CommDtype);
         using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var own = step.Flat.Gradients.narrow(0, Own.Start, Own.Length);
-        if (received.Length > 1)
-        {
-            var sum = torch.zeros(Own.Length, dtype: ScalarType.Float32, device: Device);
-            for (int r = 0; r < received.Length; r++)
-            {
-                if (r == assignment.Rank)
-                {
-                    sum.add_(own);
-                    continue;
-                }
-                foreach (var (offset, bytes) in received[r])
-                {
-                    var part = WireFormat.Decode(bytes, assignment.CommDtype, Device);
-                    sum.narrow(0, offset, part.shape[0]).add_(part);
-                }
-            }
-            own.copy_(sum);
-        }
-        double norm = torch.linalg.vector_norm(own).item<float>();
-        return norm * norm;
+        using var norm = torch.linalg.vector_norm(own);
+        double value = norm.item<float>();
+        return value * value;
     }
 
     /// <summary>AdamW on the owned shard with the coordinator's learning rate and clip factor.</summary>
