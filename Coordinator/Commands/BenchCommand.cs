@@ -9,6 +9,7 @@ public static class BenchCommand
     {
         BenchStepCommand.Create(),
         BenchDataCommand.Create(),
+        BenchClusterCommand.Create(),
         BenchTokenizeCommand.Create(),
         BenchBpeCommand.Create(),
     };
