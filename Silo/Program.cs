@@ -1,0 +1,65 @@
+using Gpt1Cluster.Silo.Hosting;
+using Gpt1Cluster.Silo.Training;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// `gpt1-silo`: one Orleans silo of a Gpt1Cluster, contributing one worker per device.
+NativeAllocator.Configure();
+
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(SiloHostOptions.Usage);
+    return 0;
+}
+
+var settings = new ConfigurationBuilder()
+    .SetBasePath(Directory.GetCurrentDirectory())
+    .AddJsonFile("appsettings.json", optional: true)
+    .Build();
+SiloHostOptions options;
+try
+{
+    options = SiloHostOptions.Parse(args, Environment.GetEnvironmentVariable, settings);
+}
+catch (SiloOptionsException e)
+{
+    Console.Error.WriteLine($"gpt1-silo: {e.Message}");
+    return 2;
+}
+
+// Flags were read above; the host's own configuration (appsettings.json "Logging", DOTNET_*) must not see them.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Logging.AddFilter("Gpt1Cluster", LogLevel.Information); // run generations, recoveries, checkpoints
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss ";
+});
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+builder.UseOrleans(silo => silo.UseGpt1SiloOptions(options));
+using var host = builder.Build();
+
+try
+{
+    await host.StartAsync();
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"gpt1-silo: silo '{options.SiloName}' could not join cluster '{options.ClusterId}' ({options.DescribeMembership()}): {e.GetBaseException().Message}");
+    return 1;
+}
+
+var local = host.Services.GetRequiredService<ILocalSiloDetails>();
+int n = options.Devices.Threads;
+string threads = n > 0 ? $"{n} torch thread{(n == 1 ? "" : "s")}" : "torch threads: all cores";
+Console.WriteLine(
+    $"gpt1-silo: silo '{local.Name}' active in cluster '{options.ClusterId}' (service '{options.ServiceId}'); " +
+    $"silo {local.SiloAddress.Endpoint}, gateway {local.GatewayAddress?.Endpoint}; " +
+    $"devices {options.Devices} ({threads}); membership {options.DescribeMembership()}");
+
+await host.WaitForShutdownAsync(); // Ctrl+C or SIGTERM: leave the cluster gracefully
+Console.WriteLine($"gpt1-silo: silo '{local.Name}' stopped");
+return 0;
