@@ -10,6 +10,7 @@ public static class BenchCommand
         BenchStepCommand.Create(),
         BenchDataCommand.Create(),
         BenchClusterCommand.Create(),
+        BenchAllReduceCommand.Create(),
         BenchTokenizeCommand.Create(),
         BenchBpeCommand.Create(),
     };

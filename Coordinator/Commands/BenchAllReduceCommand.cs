@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Coordinator.Commands.Pretrain;
+
+namespace Gpt1Cluster.Coordinator.Commands;
+
+/// <summary>
+/// `gpt1 bench allreduce`: the workers' all-reduce (reduce-scatter, rank-order sum, all-gather,
+/// worker to worker in ≤ 16 MB chunks) of M fp32 values across N silo processes on this host,
+/// then torch.distributed's gloo all_reduce (../shared/bench/gloo_allreduce.py) on the same N
+/// and M, so the ratio is measured in one run.
+/// </summary>
+public static class BenchAllReduceCommand
+{
+    public static Command Create()
+    {
+        var silos = Options.Positive("--silos", "Silo processes (one rank each)", 2);
+        var numel = new Option<long>("--numel") { Description = "fp32 values to all-reduce (GPT-1's gradient: 116534784)", DefaultValueFactory = _ => 116_534_784 };
+        var repeats = Options.Positive("--repeats", "Timed all-reduces after one warm-up", 5);
+        var comm = new Option<CommDtype>("--comm-dtype") { Description = "Reduce-scatter dtype", DefaultValueFactory = _ => CommDtype.Fp32 };
+        var gloo = new Option<string?>("--gloo") { Description = "The gloo peer script (default: ../shared/bench/gloo_allreduce.py above the checkout); 'none' skips it" };
+        var json = Options.Json();
+        var command = new Command("allreduce", "All-reduce across N local silo processes, side by side with gloo")
+            { silos, numel, repeats, comm, gloo, json };
+        command.SetAction((parse, cancel) => Run(parse.GetValue(silos), parse.GetValue(numel), parse.GetValue(repeats), parse.GetValue(comm),
+            parse.GetValue(gloo), parse.GetValue(json), cancel));
+        return command;
+    }
+
+    private static async Task<int> Run(int n, long numel, int repeats, CommDtype dtype, string? glooScript, bool json, CancellationToken cancel)
+    {
+        if (numel < n) throw new UserInputException($"--numel must be at least --silos ({n})");
+        string clusterId = $"bench-{Guid.NewGuid():N}"[..14];
+        var ports = Enumerable.Range(0, 2 * n).Select(_ => FreePort()).ToArray();
+        var processes = new List<Process>();
+        try
+        {
+            for (int i = 0; i < n; i++)
+            {
+                var args = new List<string> { "--cluster-id", clusterId, "--silo-name", $"bench-{i}", "--silo-port", $"{ports[2 * i]}",
+                    "--gateway-port", $"{ports[2 * i + 1]}", "--devices", "none" };
+                if (i > 0) args.AddRange(["--primary", $"127.0.0.1:{ports[0]}"]);
+                processes.Add(StartSilo(args));
+            }
+            string gateways = string.Join(",", Enumerable.Range(0, n).Select(i => $"127.0.0.1:{ports[2 * i + 1]}"));
+            await using var cluster = await ConnectWhenUp(gateways, clusterId, n, cancel);
+            var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
+            await Task.WhenAll(peers.Select((p, r) => p.Setup(r, peers, numel, dtype)));
+            await Task.WhenAll(peers.Select(p => p.Run(0))); // warm-up: connections, buffers, pages
+            var seconds = new List<double>();
+            for (int it = 1; it <= repeats; it++)
+            {
+                var clock = Stopwatch.StartNew();
+                await Task.WhenAll(peers.Select(p => p.Run(it)));
+                seconds.Add(clock.Elapsed.TotalSeconds);
+            }
+            double best = seconds.Min(), bytes = numel * 4.0;
+            var peer = RunGloo(glooScript, n, numel, repeats);
+            double? glooBest = peer?.GetProperty("seconds_min").GetDouble();
+            var report = new
+            {
+                bench = "allreduce", silos = n, numel, bytes = (long)bytes, comm_dtype = dtype.ToString().ToLowerInvariant(), repeats,
+                seconds_min = Math.Round(best, 4),
+                seconds_median = Math.Round(seconds.Order().ElementAt(seconds.Count / 2), 4),
+                algbw_gbps = Math.Round(bytes / best / 1e9, 3),
+                busbw_gbps = Math.Round(bytes / best / 1e9 * 2 * (n - 1) / n, 3),
+                gloo_seconds_min = glooBest,
+                gloo_busbw_gbps = peer?.GetProperty("busbw_gbps").GetDouble(),
+                ratio_vs_gloo = glooBest is double g ? Math.Round(g / best, 3) : (double?)null,
+            };
+            Console.WriteLine(json ? JsonSerializer.Serialize(report)
+                : $"{n} silos, {numel:N0} fp32 values: {best:F3} s (algbw {report.algbw_gbps} GB/s, busbw {report.busbw_gbps} GB/s)" +
+                  (glooBest is double gb ? $"; gloo {gb:F3} s; ours is {report.ratio_vs_gloo}× gloo's speed" : "; gloo not run"));
+            return 0;
+        }
+        finally
+        {
+            foreach (var p in processes)
+            {
+                try
+                {
+                    p.Kill(entireProcessTree: true);
+                    await p.WaitForExitAsync(CancellationToken.None);
+                }
+                catch (InvalidOperationException)
+                {
+                    // already gone
+                }
+                p.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Starts the gpt1-silo host that the build places next to gpt1.</summary>
+    private static Process StartSilo(IEnumerable<string> args)
+    {
+        string host = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "gpt1-silo.exe" : "gpt1-silo");
+        if (!File.Exists(host)) throw new UserInputException($"{host} is missing; build the solution (dotnet build -c Release)");
+        var info = new ProcessStartInfo(host)
+            { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a silo process");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine($"[silo {process.Id}] {line}");
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Connects once every silo answers (each is asked for its devices through the cluster).</summary>
+    private static async Task<ClusterConnection> ConnectWhenUp(string gateways, string clusterId, int n, CancellationToken cancel)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            try
+            {
+                var cluster = await ClusterConnection.Connect(gateways, clusterId, "gpt1", deadline.Token);
+                try
+                {
+                    await Task.WhenAll(Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<ISiloDevicesGrain>($"bench-{i}").Devices()))
+                        .WaitAsync(deadline.Token);
+                    return cluster;
+                }
+                catch (Exception) when (!deadline.IsCancellationRequested)
+                {
+                    await cluster.DisposeAsync();
+                }
+            }
+            catch (UserInputException) when (!deadline.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(500, deadline.Token); // retry pacing while the silos start, not synchronisation
+        }
+    }
+
+    private static JsonElement? RunGloo(string? script, int n, long numel, int repeats)
+    {
+        if (script == "none") return null;
+        script ??= Ancestors(AppContext.BaseDirectory).Select(d => Path.Combine(d, "shared", "bench", "gloo_allreduce.py")).FirstOrDefault(File.Exists);
+        if (script is null || !File.Exists("/usr/bin/python3"))
+        {
+            Console.Error.WriteLine("gloo peer not run: ../shared/bench/gloo_allreduce.py or /usr/bin/python3 (apt-get install python3-torch) not found");
+            return null;
+        }
+        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { script, $"{n}", $"{numel}", $"{repeats}" }) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+        return process.ExitCode == 0 && last is not null ? JsonDocument.Parse(last).RootElement.Clone() : null;
+    }
+
+    private static IEnumerable<string> Ancestors(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent) yield return dir.FullName;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
