@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Gpt1Cluster.Silo.Hosting;
+
+namespace Gpt1Cluster.Cluster.Tests.Fixtures;
+
+/// <summary>
+/// A real `gpt1-silo` process (the build's gpt1-silo.dll, copied next to the tests) on free
+/// loopback ports. <see cref="StartAsync"/> returns once the silo printed its start line, which it
+/// does only after it joined the cluster as an active member. Disposing kills the process tree.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private const int LinesKept = 200;
+    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
+
+    private readonly Process process;
+    private readonly Queue<string> lines = new();
+    private readonly TaskCompletionSource active = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(string name, int siloPort, int gatewayPort, Process process)
+    {
+        Name = name;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+        this.process = process;
+    }
+
+    public string Name { get; }
+    public int SiloPort { get; }
+    public int GatewayPort { get; }
+    public IPEndPoint SiloEndpoint => new(IPAddress.Loopback, SiloPort);
+    public IPEndPoint Gateway => new(IPAddress.Loopback, GatewayPort);
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Where the tests find the silo: the build copies gpt1-silo.dll and its runtimeconfig next to them.</summary>
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "gpt1-silo.dll");
+
+    /// <summary>
+    /// Starts `gpt1-silo --silo-name <paramref name="name"/>` on free ports with one torch thread,
+    /// plus <paramref name="flags"/> (cluster id, membership, devices…).
+    /// </summary>
+    public static async Task<SiloProcess> StartAsync(string name, params string[] flags)
+    {
+        int siloPort = FreePort(), gatewayPort = FreePort();
+        var silo = new SiloProcess(name, siloPort, gatewayPort, Launch(
+            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", "1", .. flags]));
+        silo.process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
+        silo.process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
+        silo.process.Exited += (_, _) => silo.active.TrySetException(
+            new InvalidOperationException($"gpt1-silo '{name}' exited with code {silo.process.ExitCode} before joining the cluster:\n{silo.Tail()}"));
+        silo.process.EnableRaisingEvents = true;
+        silo.process.Start();
+        silo.process.BeginOutputReadLine();
+        silo.process.BeginErrorReadLine();
+        try
+        {
+            await silo.active.Task.WaitAsync(StartLimit);
+        }
+        catch (TimeoutException)
+        {
+            await silo.DisposeAsync();
+            throw new TimeoutException($"gpt1-silo '{name}' did not join the cluster within {StartLimit}:\n{silo.Tail()}");
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+        return silo;
+    }
+
+    /// <summary>Runs gpt1-silo to its end (for flag errors): exit code and everything it printed.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(params string[] args)
+    {
+        using var process = Launch(args);
+        process.Start();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(StartLimit);
+        await process.WaitForExitAsync(cancel.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>SIGKILL: the silo vanishes without leaving the cluster, as a crashed node does.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+    }
+
+    /// <summary>The last lines the silo printed (stdout and stderr), for failure messages.</summary>
+    public string Tail()
+    {
+        lock (lines) return string.Join("\n", lines.Select(l => $"  [{Name}] {l}"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // never started
+        }
+        process.Dispose();
+    }
+
+    private void Receive(string? line)
+    {
+        if (line is null) return;
+        lock (lines)
+        {
+            lines.Enqueue(line);
+            if (lines.Count > LinesKept) lines.Dequeue();
+        }
+        if (line.StartsWith("gpt1-silo: silo '", StringComparison.Ordinal) && line.Contains(" active in cluster ", StringComparison.Ordinal))
+            active.TrySetResult();
+    }
+
+    private static Process Launch(IEnumerable<string> args)
+    {
+        if (!File.Exists(Dll)) throw new FileNotFoundException($"{Dll} is missing: build the solution (the test project references Silo, which copies gpt1-silo next to the tests)");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(), // no appsettings.json there
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(Dll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var flag in SiloHostOptions.Flags) start.Environment.Remove(flag.Environment); // only the flags given here count
+        return new Process { StartInfo = start };
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

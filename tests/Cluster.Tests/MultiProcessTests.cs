@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Gpt1Cluster.Cluster.Tests.Fixtures;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Data.Sampling;
+using Gpt1Cluster.Data.Shards;
+using Gpt1Cluster.Silo.Training;
+using Xunit.Abstractions;
+
+namespace Gpt1Cluster.Cluster.Tests;
+
+/// <summary>
+/// Real `gpt1-silo` processes, one CPU worker each, driven by an Orleans client in the test: the
+/// cluster as it is deployed, with its membership, gateways and a silo that dies mid-run.
+/// </summary>
+public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper output) : IClassFixture<TrainingRuns>
+{
+    private static readonly TimeSpan MembershipLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public async Task Two_silo_processes_with_localhost_membership_give_the_single_process_parameters()
+    {
+        const int Steps = 6;
+        var reference = runs.SingleProcess(Steps);
+        string cluster = $"mp-local-{Guid.NewGuid():N}";
+        await using var primary = await SiloProcess.StartAsync("p0", "--cluster-id", cluster, "--devices", "cpu");
+        await using var secondary = await SiloProcess.StartAsync("p1", "--cluster-id", cluster, "--devices", "cpu", "--primary", $"127.0.0.1:{primary.SiloPort}");
+        await using var client = await ClusterClient.ConnectAsync(cluster, primary.Gateway, secondary.Gateway);
+        await client.UntilActive(["p0", "p1"], MembershipLimit);
+
+        string checkpoints = runs.NewFolder("mp-local");
+        var coordinator = client.Grains.GetGrain<ICoordinatorGrain>("mp-local");
+        var started = await coordinator.Start(runs.Request("mp-local", Steps, checkpoints));
+        Assert.True(started.Workers == 2, $"the run found {started.Workers} worker(s), expected one on each silo\n{Logs(primary, secondary)}");
+
+        var status = await TrainingRuns.UntilEnded(coordinator, RunLimit);
+        Assert.True(status.State == RunState.Finished, $"{status.State}: {status.Error}\n{Logs(primary, secondary)}");
+        Assert.Equal(Steps, status.Step);
+        var final = RunCheckpoint.Candidates(checkpoints).First();
+        double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(final), reference);
+        output.WriteLine($"relative difference from the single-process run after {Steps} steps: {relative:E2}");
+        Assert.True(relative < 1e-5, $"two processes: relative difference {relative:E2} from the single-process run");
+    }
+
+    [RedisFact]
+    public async Task A_run_on_redis_membership_finishes_after_a_worker_silo_is_killed_mid_run()
+    {
+        const int Steps = 40;
+        const int KillAfterStep = 5; // past the checkpoints at steps 2 and 4
+        string cluster = $"mp-redis-{Guid.NewGuid():N}";
+        await using var redis = await RedisServer.StartAsync();
+        string[] flags = ["--cluster-id", cluster, "--membership", "redis", "--redis", redis.ConnectionString, "--advertise", "127.0.0.1", "--devices", "cpu"];
+        await using var r0 = await SiloProcess.StartAsync("r0", flags);
+        await using var r1 = await SiloProcess.StartAsync("r1", flags);
+        await using var r2 = await SiloProcess.StartAsync("r2", flags);
+        SiloProcess[] silos = [r0, r1, r2];
+        await using var client = await ClusterClient.ConnectAsync(cluster, r0.Gateway); // r0 is never killed
+        await client.UntilActive(["r0", "r1", "r2"], MembershipLimit);
+
+        var sampler = Sampler();
+        string checkpoints = runs.NewFolder("mp-redis");
+        var request = runs.Request("mp-redis", Steps, checkpoints, checkpointEvery: 2) with
+        {
+            Epochs = (int)((Steps + sampler.StepsPerEpoch - 1) / sampler.StepsPerEpoch),
+        };
+        var coordinator = client.Grains.GetGrain<ICoordinatorGrain>("mp-redis");
+        var started = await coordinator.Start(request);
+        Assert.True(started.Workers == 3, $"the run found {started.Workers} worker(s), expected one on each silo\n{Logs(silos)}");
+
+        // The coordinator (and the data grain beside it) lands on any silo; kill a worker silo that
+        // holds neither it nor the client's gateway.
+        string coordinatorSilo = await client.SiloOf(coordinator) ?? throw new InvalidOperationException("the coordinator is not active on any silo");
+        var victim = silos.First(s => s != r0 && s.Name != coordinatorSilo);
+        var before = await coordinator.Status();
+        while (before.Step < KillAfterStep && before.State == RunState.Running)
+            before = await coordinator.Wait(before.Step, TimeSpan.FromSeconds(20));
+        Assert.True(before.State == RunState.Running && before.Step < Steps,
+            $"the run was to be running when silo {victim.Name} is killed; it was {before.State} at step {before.Step}");
+        await victim.KillAsync();
+        var sinceKill = Stopwatch.StartNew();
+
+        var status = await TrainingRuns.UntilEnded(coordinator, RunLimit);
+        output.WriteLine($"coordinator on {coordinatorSilo}; killed {victim.Name} at step {before.Step}; ended {status.State} {sinceKill.Elapsed.TotalSeconds:F1} s later; {status.LastEvent}");
+        string context = $"coordinator on {coordinatorSilo}, killed {victim.Name} at step {before.Step}; last event: {status.LastEvent}\n{Logs(silos)}";
+        Assert.True(status.State == RunState.Finished, $"{status.State}: {status.Error}; {context}");
+        Assert.True(status.Recoveries >= 1, $"no recovery recorded; {context}");
+        Assert.Equal(2, status.Workers);
+        Assert.Equal(Steps, status.Step);
+        Assert.Equal(Steps, status.TotalSteps);
+        Assert.Equal(sampler.CursorAt(Steps).Epoch, status.Epoch);
+        long tokens = 0;
+        for (long s = 0; s < Steps; s++) tokens += (long)sampler.GetGlobalBatch(sampler.CursorAt(s)).Length * TrainingRuns.Context;
+        Assert.Equal(tokens, status.Tokens); // every step's batch counted once: none lost or repeated by the recovery
+
+        var final = RunCheckpoint.Candidates(checkpoints).First();
+        var saved = RunCheckpoint.Read(final);
+        Assert.Equal(Steps, saved.Step);
+        Assert.Equal(tokens, saved.Tokens);
+        Assert.Equal(saved.ParamSha256, status.ParamSha256);
+        double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(final), runs.SingleProcess(Steps));
+        output.WriteLine($"relative difference from the single-process run after {Steps} steps: {relative:E2}");
+        Assert.True(relative < 1e-5, $"3 then 2 workers: relative difference {relative:E2} from the single-process run; {context}");
+    }
+
+    [Fact]
+    public async Task A_bad_flag_exits_with_code_2_and_one_line_naming_it()
+    {
+        var (code, output) = await SiloProcess.RunToExitAsync("--devices", "gpu*2");
+        Assert.Equal(2, code);
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("gpt1-silo: --devices: 'gpu*2'", line);
+    }
+
+    private SequenceSampler Sampler()
+    {
+        using var shards = TokenShards.Open(runs.Data);
+        return new SequenceSampler(shards.Train.Length, TrainingRuns.Context, TrainingRuns.Batch, TrainingRuns.Seed);
+    }
+
+    private static string Logs(params SiloProcess[] silos) => string.Join("\n", silos.Select(s => s.Tail()));
+}
