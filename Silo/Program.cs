@@ -38,7 +38,8 @@ builder.Logging.AddSimpleConsole(o =>
     o.SingleLine = true;
     o.TimestampFormat = "HH:mm:ss ";
 });
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+var shutdownTimeout = TimeSpan.FromSeconds(30);
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
 builder.UseOrleans(silo => silo.UseGpt1SiloOptions(options));
 using var host = builder.Build();
 
@@ -54,12 +55,20 @@ catch (Exception e)
 
 var local = host.Services.GetRequiredService<ILocalSiloDetails>();
 int n = options.Devices.Threads;
-string threads = n > 0 ? $"{n} torch thread{(n == 1 ? "" : "s")}" : "torch threads: all cores";
+string threads = options.Devices.Devices.Count == 0 ? "" : n > 0 ? $" ({n} torch thread{(n == 1 ? "" : "s")})" : " (torch threads: all cores)";
 Console.WriteLine(
     $"gpt1-silo: silo '{local.Name}' active in cluster '{options.ClusterId}' (service '{options.ServiceId}'); " +
     $"silo {local.SiloAddress.Endpoint}, gateway {local.GatewayAddress?.Endpoint}; " +
-    $"devices {options.Devices} ({threads}); membership {options.DescribeMembership()}");
+    $"devices {options.Devices}{threads}; membership {options.DescribeMembership()}");
 
+// Orleans' own stop retries the membership store for minutes when it is unreachable (Redis gone):
+// past the host's timeout and a grace period, leave as a crashed silo would; the cluster copes.
+host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => _ = Task.Run(async () =>
+{
+    await Task.Delay(shutdownTimeout + TimeSpan.FromSeconds(10));
+    Console.Error.WriteLine($"gpt1-silo: silo '{options.SiloName}' did not stop within {(shutdownTimeout + TimeSpan.FromSeconds(10)).TotalSeconds:F0} s (membership store unreachable?); exiting without leaving the cluster");
+    Environment.Exit(1);
+}));
 await host.WaitForShutdownAsync(); // Ctrl+C or SIGTERM: leave the cluster gracefully
 Console.WriteLine($"gpt1-silo: silo '{local.Name}' stopped");
 return 0;
