@@ -2,6 +2,9 @@
 # cuDNN libraries it needs; the NVIDIA driver comes from the node via the NVIDIA container toolkit).
 #   docker build -t gpt1cluster .                               # CUDA
 #   docker build -t gpt1cluster --build-arg TORCH_BACKEND=cpu . # CPU only
+# The image runs a silo by default (flags or GPT1_* variables, see README "A cluster by hand"):
+#   docker run gpt1cluster --membership redis --redis redis:6379 --devices cuda*8
+# and the client with --entrypoint: docker run --entrypoint dotnet gpt1cluster /app/gpt1.dll pretrain status …
 # Ubuntu 24.04 (noble) has GLIBCXX_3.4.32, so the build's libstdc++ fix is a no-op here.
 ARG TORCH_BACKEND=cuda
 
@@ -9,9 +12,11 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
 ARG TORCH_BACKEND
 WORKDIR /src
 COPY . .
+# Publishing gpt1 brings gpt1-silo along (Coordinator references the silo host).
 RUN dotnet publish Coordinator/Coordinator.csproj -c Release -p:TorchBackend=${TORCH_BACKEND} -o /app
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0-noble
 WORKDIR /app
 COPY --from=build /app .
-ENTRYPOINT ["dotnet", "/app/gpt1.dll"]
+EXPOSE 11111 30000
+ENTRYPOINT ["dotnet", "/app/gpt1-silo.dll"]
