@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Coordinator.Commands.Pretrain;
@@ -35,7 +33,7 @@ public static class BenchAllReduceCommand
     {
         if (numel < n) throw new UserInputException($"--numel must be at least --silos ({n})");
         string clusterId = $"bench-{Guid.NewGuid():N}"[..14];
-        var ports = Enumerable.Range(0, 2 * n).Select(_ => FreePort()).ToArray();
+        var ports = Enumerable.Range(0, 2 * n).Select(_ => Silo.Hosting.EmbeddedSilo.FreePort()).ToArray();
         var processes = new List<Process>();
         try
         {
@@ -163,12 +161,5 @@ public static class BenchAllReduceCommand
     private static IEnumerable<string> Ancestors(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent) yield return dir.FullName;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -42,7 +42,8 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         host.Dispose();
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free at the moment of asking.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
