@@ -37,15 +37,17 @@ public sealed record WorkerAssignment(
     [property: Id(5)] OptimizerConfig Optimizer,
     [property: Id(6)] DataPlan Data,
     [property: Id(7)] CommDtype CommDtype,
-    [property: Id(8)] WorkerStart Start);
+    [property: Id(8)] WorkerStart Start,
+    [property: Id(9)] string[] PeerEndpoints);
 
-/// <summary>What a worker is: the silo it lives on and its device.</summary>
+/// <summary>What a worker is: the silo it lives on, its device, and where its data plane listens (host:port).</summary>
 [GenerateSerializer, Immutable]
 public sealed record WorkerInfo(
     [property: Id(0)] string Key,
     [property: Id(1)] string Silo,
     [property: Id(2)] string Device,
-    [property: Id(3)] int Threads);
+    [property: Id(3)] int Threads,
+    [property: Id(4)] string DataEndpoint);
 
 /// <summary>A worker's part of a step after forward, backward and the reduce-scatter.</summary>
 [GenerateSerializer, Immutable]
@@ -75,7 +77,7 @@ public sealed record ParameterDigest(
 /// <summary>
 /// One model replica on one device (key "siloName/index"), placed on the silo its key names and
 /// never moved. The coordinator drives it step by step; gradient and parameter chunks go worker
-/// to worker. Push methods interleave: they arrive while the receiver is busy with its own step.
+/// to worker over the workers' own TCP connections (the data plane), not through Orleans.
 /// </summary>
 public interface IWorkerGrain : IGrainWithStringKey
 {
@@ -111,14 +113,6 @@ public interface IWorkerGrain : IGrainWithStringKey
 
     /// <summary>Drops the replica and its buffers (the run ended or re-formed without this worker).</summary>
     Task Leave(string runId);
-
-    /// <summary>A chunk of rank <paramref name="fromRank"/>'s gradient for this rank's shard, at <paramref name="offset"/> values into the shard.</summary>
-    [AlwaysInterleave]
-    Task PushGradient(long generation, long step, int fromRank, long offset, Immutable<byte[]> chunk);
-
-    /// <summary>A chunk of rank <paramref name="fromRank"/>'s updated shard, at <paramref name="offset"/> values into the sender's shard.</summary>
-    [AlwaysInterleave]
-    Task PushParameters(long generation, long step, int fromRank, long offset, Immutable<byte[]> chunk);
 }
 
 /// <summary>One per silo (key: the silo's name), placed on that silo: which devices it contributes.</summary>
@@ -130,19 +124,16 @@ public interface ISiloDevicesGrain : IGrainWithStringKey
 
 /// <summary>
 /// The workers' all-reduce (reduce-scatter in ≤ 16 MB chunks, sum in rank order, all-gather)
-/// on a plain buffer of fp32 values, one per silo (key "siloName/bench"): `gpt1 bench allreduce`.
+/// on a plain buffer of fp32 values over the same data plane, one per silo (key "siloName/bench"): `gpt1 bench allreduce`.
 /// </summary>
 public interface IAllReduceBenchGrain : IGrainWithStringKey
 {
-    Task Setup(int rank, IAllReduceBenchGrain[] peers, long values, CommDtype dtype);
+    /// <summary>Where this grain's data plane listens (host:port).</summary>
+    Task<string> Endpoint();
+
+    Task Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype);
 
     /// <summary>One all-reduce of the buffer filled with rank + 1; returns its seconds and checks the sum.</summary>
     [ResponseTimeout("00:05:00")]
     Task<double> Run(long iteration);
-
-    [AlwaysInterleave]
-    Task PushReduce(long iteration, int fromRank, long offset, Immutable<byte[]> chunk);
-
-    [AlwaysInterleave]
-    Task PushGather(long iteration, int fromRank, long offset, Immutable<byte[]> chunk);
 }

@@ -8,7 +8,7 @@ namespace Gpt1Cluster.Coordinator.Commands;
 
 /// <summary>
 /// `gpt1 bench allreduce`: the workers' all-reduce (reduce-scatter, rank-order sum, all-gather,
-/// worker to worker in ≤ 16 MB chunks) of M fp32 values across N silo processes on this host,
+/// worker to worker in ≤ 16 MB chunks over the data plane's TCP connections) of M fp32 values across N silo processes on this host,
 /// then torch.distributed's gloo all_reduce (../shared/bench/gloo_allreduce.py) on the same N
 /// and M, so the ratio is measured in one run.
 /// </summary>
@@ -47,7 +47,8 @@ public static class BenchAllReduceCommand
             string gateways = string.Join(",", Enumerable.Range(0, n).Select(i => $"127.0.0.1:{ports[2 * i + 1]}"));
             await using var cluster = await ConnectWhenUp(gateways, clusterId, n, cancel);
             var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
-            await Task.WhenAll(peers.Select((p, r) => p.Setup(r, peers, numel, dtype)));
+            var endpoints = await Task.WhenAll(peers.Select(p => p.Endpoint()));
+            await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
             await Task.WhenAll(peers.Select(p => p.Run(0))); // warm-up: connections, buffers, pages
             var seconds = new List<double>();
             for (int it = 1; it <= repeats; it++)

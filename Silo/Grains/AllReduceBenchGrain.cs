@@ -2,29 +2,37 @@ using System.Diagnostics;
 using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Workers;
-using Orleans.Concurrency;
+using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Gpt1Cluster.Silo.Grains;
 
-/// <summary>The worker all-reduce on a bare buffer (no model), for `gpt1 bench allreduce`.</summary>
+/// <summary>The worker all-reduce (the same data plane, inboxes and rank-order sum) on a bare buffer, for `gpt1 bench allreduce`.</summary>
 [SiloNamePlacement]
 [Immovable]
-public sealed class AllReduceBenchGrain : Grain, IAllReduceBenchGrain
+public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduceBenchGrain> log) : Grain, IAllReduceBenchGrain
 {
     private TensorThread? thread;
+    private DataPlane? plane;
+    private string[] endpoints = [];
     private Tensor? buffer;
     private int rank;
-    private IAllReduceBenchGrain[] peers = [];
     private ShardRange[] shards = [];
     private CommDtype dtype;
     private Inbox? reduce;
     private Inbox? gather;
 
-    public async Task Setup(int rank, IAllReduceBenchGrain[] peers, long values, CommDtype dtype)
+    public Task<string> Endpoint()
     {
+        plane ??= new DataPlane(silo.SiloAddress.Endpoint.Address, log) { Received = Receive };
+        return Task.FromResult(plane.Endpoint);
+    }
+
+    public async Task Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype)
+    {
+        if (plane is null) throw new InvalidOperationException("ask for the Endpoint of every rank first");
         thread ??= new TensorThread($"gpt1-bench {this.GetPrimaryKeyString()}");
         var old = buffer;
         buffer = await thread.Run(() =>
@@ -32,23 +40,23 @@ public sealed class AllReduceBenchGrain : Grain, IAllReduceBenchGrain
             old?.Dispose();
             return torch.empty(values, dtype: ScalarType.Float32);
         });
-        (this.rank, this.peers, this.dtype) = (rank, peers, dtype);
-        shards = ShardRange.Split(values, peers.Length);
+        (this.rank, endpoints, this.dtype) = (rank, peerEndpoints, dtype);
+        shards = ShardRange.Split(values, endpoints.Length);
         var own = shards[rank];
-        reduce = new Inbox(0, peers.Length, rank, _ => own.Length * WireFormat.BytesPerValue(dtype));
-        gather = new Inbox(0, peers.Length, rank, from => shards[from].Length * 4);
+        reduce = new Inbox(0, endpoints.Length, rank, _ => own.Length * WireFormat.BytesPerValue(dtype));
+        gather = new Inbox(0, endpoints.Length, rank, from => shards[from].Length * 4);
     }
 
     public async Task<double> Run(long iteration)
     {
         var b = buffer ?? throw new InvalidOperationException("call Setup first");
-        int n = peers.Length;
+        int n = endpoints.Length;
         var own = shards[rank];
         await thread!.Run(() => b.fill_(rank + 1));
         var clock = Stopwatch.StartNew();
         var reduced = reduce!.Expect(iteration);
         await Exchange.SendToOthers(rank, n, thread, to => WireFormat.Encode(b, shards[to].Start, shards[to].Length, dtype).ToList(),
-            (to, offset, bytes) => peers[to].PushReduce(iteration, rank, offset, bytes.AsImmutable()));
+            (to, offset, bytes) => plane!.Send(endpoints[to], FrameKind.Gradient, 0, iteration, rank, offset, bytes));
         var received = await reduced;
         await thread.Run(() =>
         {
@@ -58,7 +66,7 @@ public sealed class AllReduceBenchGrain : Grain, IAllReduceBenchGrain
         var gathered = gather!.Expect(iteration);
         List<(long, byte[])>? chunks = null;
         await Exchange.SendToOthers(rank, n, thread, _ => chunks ??= WireFormat.Encode(b, own.Start, own.Length, CommDtype.Fp32).ToList(),
-            (to, offset, bytes) => peers[to].PushGather(iteration, rank, offset, bytes.AsImmutable()));
+            (to, offset, bytes) => plane!.Send(endpoints[to], FrameKind.Parameters, 0, iteration, rank, offset, bytes));
         var shardsIn = await gathered;
         await thread.Run(() =>
         {
@@ -75,20 +83,12 @@ public sealed class AllReduceBenchGrain : Grain, IAllReduceBenchGrain
         return seconds;
     }
 
-    public Task PushReduce(long iteration, int fromRank, long offset, Immutable<byte[]> chunk)
-    {
-        reduce!.Add(0, iteration, fromRank, offset, chunk.Value);
-        return Task.CompletedTask;
-    }
-
-    public Task PushGather(long iteration, int fromRank, long offset, Immutable<byte[]> chunk)
-    {
-        gather!.Add(0, iteration, fromRank, offset, chunk.Value);
-        return Task.CompletedTask;
-    }
+    private void Receive(FrameKind kind, long generation, long iteration, int fromRank, long offset, byte[] bytes) =>
+        (kind == FrameKind.Gradient ? reduce : gather)!.Add(generation, iteration, fromRank, offset, bytes);
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (plane is not null) await plane.DisposeAsync();
         if (thread is null) return;
         if (buffer is not null) await thread.Run(buffer.Dispose);
         thread.Dispose();

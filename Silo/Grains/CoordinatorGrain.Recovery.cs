@@ -100,7 +100,7 @@ public sealed partial class CoordinatorGrain
         var run = request!;
         if (run.CheckpointDir is null) return;
         var found = await Discover(run.MaxWorkers);
-        var keys = found.Select(w => w.GetPrimaryKeyString()).ToArray();
+        var keys = found.Select(w => w.Key).ToArray();
         if (keys.Length <= workerKeys.Length || keys.SequenceEqual(workerKeys)) return;
         await Checkpoint();
         var (folder, saved) = NewestCheckpoint(run.CheckpointDir)!.Value;

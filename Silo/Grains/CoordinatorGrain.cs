@@ -163,14 +163,14 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
     }
 
     /// <summary>Every reachable worker of every active silo, in (silo name, device index) order: that order is the rank order.</summary>
-    private async Task<List<IWorkerGrain>> Discover(int maxWorkers)
+    private async Task<List<WorkerInfo>> Discover(int maxWorkers)
     {
         var names = membership.CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active)
             .Select(m => m.Name)
             .Order(StringComparer.Ordinal)
             .ToList();
-        var found = new List<IWorkerGrain>();
+        var found = new List<WorkerInfo>();
         foreach (var name in names)
         {
             string[] devices;
@@ -189,8 +189,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
             {
                 try
                 {
-                    await probes[i];
-                    found.Add(candidates[i]);
+                    found.Add(await probes[i]);
                 }
                 catch (Exception e)
                 {
@@ -201,14 +200,15 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
         return maxWorkers > 0 ? found.Take(maxWorkers).ToList() : found;
     }
 
-    private async Task Form(IReadOnlyList<IWorkerGrain> members, WorkerStart start, long atStep, long tokensAtStep)
+    private async Task Form(IReadOnlyList<WorkerInfo> members, WorkerStart start, long atStep, long tokensAtStep)
     {
         var run = request!;
         await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data); // again: the data grain may have moved with a lost silo
         generation++;
-        var peers = members.ToArray();
+        var peers = members.Select(m => GrainFactory.GetGrain<IWorkerGrain>(m.Key)).ToArray();
+        var endpoints = members.Select(m => m.DataEndpoint).ToArray();
         long gen = generation;
-        await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start)));
+        await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints)));
         workers = peers;
         workerKeys = peers.Select(w => w.GetPrimaryKeyString()).ToArray();
         step = atStep;

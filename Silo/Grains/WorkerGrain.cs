@@ -4,7 +4,6 @@ using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Workers;
 using Microsoft.Extensions.Logging;
-using Orleans.Concurrency;
 using Orleans.Placement;
 
 namespace Gpt1Cluster.Silo.Grains;
@@ -12,8 +11,8 @@ namespace Gpt1Cluster.Silo.Grains;
 /// <summary>
 /// One replica on one device of its silo (key "siloName/index"; never moved). Per step: its slice
 /// from the data grain (the next one prefetched), forward + backward on the tensor thread, the
-/// reduce-scatter (each other rank's shard sent there in ≤ 16 MB chunks, this rank's shard summed
-/// in rank order), then AdamW on its shard and the all-gather of updated shards. Each worker
+/// reduce-scatter (each other rank's shard sent there in ≤ 16 MB chunks over the workers' own TCP
+/// connections, this rank's shard summed in rank order), then AdamW on its shard and the all-gather of updated shards. Each worker
 /// sends and receives (N−1)/N of the gradient and (N−1)/N of the parameters per step.
 /// </summary>
 [SiloNamePlacement]
@@ -21,6 +20,7 @@ namespace Gpt1Cluster.Silo.Grains;
 public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, ILogger<WorkerGrain> log) : Grain, IWorkerGrain
 {
     private TensorThread? thread;
+    private DataPlane? plane;
     private string device = "";
     private WorkerAssignment? assignment;
     private Replica? replica;
@@ -39,18 +39,20 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
             throw new InvalidOperationException($"worker '{key}': silo '{silo.Name}' contributes {devices.Devices.Count} device(s) ({devices}); there is no worker {key[(siloName.Length + 1)..]}");
         device = devices.Devices[index];
         thread = new TensorThread($"gpt1-worker {key}");
+        plane = new DataPlane(silo.SiloAddress.Endpoint.Address, log) { Received = Receive };
         return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (plane is not null) await plane.DisposeAsync();
         if (thread is null) return;
         if (replica is not null) await thread.Run(replica.Dispose);
         thread.Dispose();
     }
 
     public Task<WorkerInfo> Describe() =>
-        Task.FromResult(new WorkerInfo(this.GetPrimaryKeyString(), silo.Name, device, devices.Threads));
+        Task.FromResult(new WorkerInfo(this.GetPrimaryKeyString(), silo.Name, device, devices.Threads, plane!.Endpoint));
 
     public async Task Join(WorkerAssignment assignment)
     {
@@ -58,6 +60,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         replica = null;
         this.assignment = null;
         prefetch = null;
+        plane!.ResetPeers();
         await thread!.Run(() =>
         {
             old?.Dispose();
@@ -90,7 +93,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
 
         var ready = gradients!.Expect(step);
         await Exchange.SendToOthers(a.Rank, n, thread, r.GradientChunksFor,
-            (to, offset, bytes) => a.Peers[to].PushGradient(generation, step, a.Rank, offset, bytes.AsImmutable()));
+            (to, offset, bytes) => plane!.Send(a.PeerEndpoints[to], FrameKind.Gradient, generation, step, a.Rank, offset, bytes));
         var received = await ready;
         double squared = await thread.Run(() => r.ReduceOwnShard(received));
         double reduce = clock.Elapsed.TotalSeconds - dataWait - compute;
@@ -106,7 +109,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         await thread!.Run(() => r.Update(learningRate, clipFactor));
         List<(long, byte[])>? chunks = null; // the same chunks go to every peer: encode once
         await Exchange.SendToOthers(a.Rank, n, thread, _ => chunks ??= r.ParameterChunks(),
-            (to, offset, bytes) => a.Peers[to].PushParameters(generation, step, a.Rank, offset, bytes.AsImmutable()));
+            (to, offset, bytes) => plane!.Send(a.PeerEndpoints[to], FrameKind.Parameters, generation, step, a.Rank, offset, bytes));
         var received = await ready;
         await thread.Run(() =>
         {
@@ -116,16 +119,11 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         return clock.Elapsed.TotalSeconds;
     }
 
-    public Task PushGradient(long generation, long step, int fromRank, long offset, Immutable<byte[]> chunk)
+    /// <summary>A frame from a peer's data plane (on a socket thread; the inboxes lock).</summary>
+    private void Receive(FrameKind kind, long generation, long step, int fromRank, long offset, byte[] bytes)
     {
-        Inboxes(generation).Gradients.Add(generation, step, fromRank, offset, chunk.Value);
-        return Task.CompletedTask;
-    }
-
-    public Task PushParameters(long generation, long step, int fromRank, long offset, Immutable<byte[]> chunk)
-    {
-        Inboxes(generation).Parameters.Add(generation, step, fromRank, offset, chunk.Value);
-        return Task.CompletedTask;
+        var (gradientInbox, parameterInbox) = Inboxes(generation);
+        (kind == FrameKind.Gradient ? gradientInbox : parameterInbox).Add(generation, step, fromRank, offset, bytes);
     }
 
     public Task Abort(long generation, string reason)
