@@ -8,6 +8,8 @@ namespace Gpt1Cluster.Silo.Grains;
 public sealed partial class CoordinatorGrain
 {
     private const int MaxFailuresInARow = 10;
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SuspectFor = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// Calls every worker; the moment one fails, tells the others to abandon the step (their waits
@@ -25,10 +27,18 @@ public sealed partial class CoordinatorGrain
             {
                 int rank = Array.IndexOf(tasks, done);
                 var cause = done.Exception?.InnerException ?? new TaskCanceledException();
-                string reason = $"worker {members[rank].GetPrimaryKeyString()} (rank {rank}) failed: {cause.Message}";
+                string key = members[rank].GetPrimaryKeyString();
+                string reason = $"worker {key} (rank {rank}) failed: {cause.Message}";
                 await AbortAll(members, reason);
-                await Task.WhenAll(pending.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Current)));
-                throw new WorkerFailedException(reason, cause);
+                try
+                {
+                    // the others' waits fail at once; a worker stuck in its own compute is not waited for long
+                    await Task.WhenAll(pending.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Current))).WaitAsync(AbortGrace);
+                }
+                catch (TimeoutException)
+                {
+                }
+                throw new WorkerFailedException(key, reason, cause);
             }
         }
         return tasks.Select(t => t.Result).ToArray();
@@ -68,6 +78,7 @@ public sealed partial class CoordinatorGrain
             return false;
         }
         state = RunState.Recovering;
+        if (failure is WorkerFailedException lost) suspects[lost.Worker] = DateTime.UtcNow + SuspectFor;
         try
         {
             var survivors = await Discover(run.MaxWorkers);
@@ -102,7 +113,7 @@ public sealed partial class CoordinatorGrain
         var found = await Discover(run.MaxWorkers);
         var keys = found.Select(w => w.Key).ToArray();
         if (keys.Length <= workerKeys.Length || keys.SequenceEqual(workerKeys)) return;
-        await Checkpoint();
+        if (lastCheckpointStep != step) await Checkpoint();
         var (folder, saved) = NewestCheckpoint(run.CheckpointDir)!.Value;
         await Form(found, new WorkerStart(run.Seed, folder), saved.Step, saved.Tokens);
         lastEvent = $"{keys.Length - workerKeys.Length} worker(s) joined; {keys.Length} from step {step}";
@@ -115,7 +126,8 @@ public sealed partial class CoordinatorGrain
         Directory.CreateDirectory(dir);
         string folder = Path.Combine(dir, RunCheckpoint.FolderName(step));
         string temp = folder + ".tmp";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+        foreach (var stale in Directory.EnumerateDirectories(dir, "step-*.tmp")) // left by a crash; never complete
+            Directory.Delete(stale, recursive: true);
         long gen = generation;
         var files = (await OnAll(workers, (w, _) => w.SaveShard(gen, temp))).SelectMany(f => f).ToArray();
         var parameters = files.Single(f => f.Name == "params.bin");
@@ -157,6 +169,19 @@ public sealed partial class CoordinatorGrain
         return null;
     }
 
+    /// <summary>Frees the replicas (best effort: a lost worker has nothing to free); a resume joins them again.</summary>
+    private async Task LeaveAll()
+    {
+        try
+        {
+            await Task.WhenAll(workers.Select(w => w.Leave(RunId))).WaitAsync(ProbeTimeout);
+        }
+        catch (Exception e)
+        {
+            log.LogInformation("Run {Run}: not every worker could be released ({Error})", RunId, e.Message);
+        }
+    }
+
     private void Fail(string message)
     {
         error = message;
@@ -166,5 +191,8 @@ public sealed partial class CoordinatorGrain
     }
 }
 
-/// <summary>A worker call failed during a step; the coordinator re-forms the worker set.</summary>
-public sealed class WorkerFailedException(string message, Exception inner) : Exception(message, inner);
+/// <summary>A worker call failed during a step; the coordinator re-forms the worker set without it for a while.</summary>
+public sealed class WorkerFailedException(string worker, string message, Exception inner) : Exception(message, inner)
+{
+    public string Worker { get; } = worker;
+}

@@ -22,6 +22,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly Queue<StepReport> reports = new();
+    private readonly Dictionary<string, DateTime> suspects = new(); // workers whose call failed: left out of re-forms for a while
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PretrainRequest? request;
     private RunState state;
@@ -52,10 +53,19 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
         if (request.RunId != RunId) throw new ArgumentException($"the request names run '{request.RunId}' but was sent to run '{RunId}'");
         if (request.CheckpointDir is string dir && RunCheckpoint.Candidates(dir).Any())
             throw new InvalidOperationException($"{dir} already holds checkpoints; resume that run (`gpt1 pretrain resume`) or choose another --checkpoint-dir");
-        await Prepare(request);
-        var found = await Discover(request.MaxWorkers);
-        RequireWorkers(found.Count, request.MinWorkers);
-        await Form(found, new WorkerStart(request.Seed, null), 0, 0);
+        stopRequested = false;
+        try
+        {
+            await Prepare(request);
+            var found = await Discover(request.MaxWorkers);
+            RequireWorkers(found.Count, request.MinWorkers);
+            await Form(found, new WorkerStart(request.Seed, null), 0, 0);
+        }
+        catch
+        {
+            this.request = null; // a start that failed leaves the run id free
+            throw;
+        }
         Launch();
         return await Status();
     }
@@ -183,7 +193,9 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
                 log.LogWarning("Silo {Silo} did not answer ({Error}); leaving it out", name, e.Message);
                 continue;
             }
-            var candidates = Enumerable.Range(0, devices.Length).Select(i => GrainFactory.GetGrain<IWorkerGrain>($"{name}/{i}")).ToList();
+            var candidates = Enumerable.Range(0, devices.Length).Select(i => $"{name}/{i}")
+                .Where(key => !(suspects.TryGetValue(key, out var until) && until > DateTime.UtcNow))
+                .Select(key => GrainFactory.GetGrain<IWorkerGrain>(key)).ToList();
             var probes = candidates.Select(w => w.Describe().WaitAsync(ProbeTimeout)).ToList();
             for (int i = 0; i < candidates.Count; i++)
             {
@@ -193,7 +205,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
                 }
                 catch (Exception e)
                 {
-                    log.LogWarning("Worker {Silo}/{Index} did not answer ({Error}); leaving it out", name, i, e.Message);
+                    log.LogWarning("Worker {Worker} did not answer ({Error}); leaving it out", candidates[i].GetPrimaryKeyString(), e.Message);
                 }
             }
         }
@@ -228,15 +240,16 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
     {
         var run = request!;
         int failuresInARow = 0;
+        long failedAt = -1; // the furthest step boundary a failure happened at: the count resets only past it
         var lastDiscovery = Stopwatch.StartNew();
         while (!stopRequested && step < stopAt)
         {
             try
             {
+                DelayDeactivation(TimeSpan.FromDays(1)); // the loop is not a request: keep the activation (and the run) alive
                 var report = await RunStep();
-                failuresInARow = 0;
+                if (step > failedAt) failuresInARow = 0;
                 Record(report);
-                DelayDeactivation(TimeSpan.FromMinutes(30));
                 if (run.CheckpointDir is not null && run.CheckpointEvery > 0 && step % run.CheckpointEvery == 0)
                     await Checkpoint();
                 if (lastDiscovery.Elapsed > TimeSpan.FromSeconds(30))
@@ -248,16 +261,18 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
             catch (Exception e)
             {
                 failuresInARow++;
-                if (!await Recover(e, failuresInARow)) return;
+                failedAt = Math.Max(failedAt, step);
+                if (!await Recover(e, failuresInARow))
+                {
+                    await LeaveAll();
+                    return;
+                }
             }
         }
         try
         {
             if (run.CheckpointDir is not null && lastCheckpointStep != step) await Checkpoint();
             digest = await workers[0].Digest(generation);
-            long gen = generation;
-            await OnAll(workers, (w, _) => w.Leave(RunId)); // free the replicas; a resume joins them again
-            _ = gen;
             state = step >= stopAt ? RunState.Finished : RunState.Stopped;
             lastEvent = state == RunState.Finished ? $"finished at step {step}" : $"stopped at step {step}";
         }
@@ -265,6 +280,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
         {
             Fail($"could not finish cleanly: {e.Message}");
         }
+        await LeaveAll();
         Changed();
     }
 

@@ -43,6 +43,7 @@ public sealed class DataGrain : Grain, IDataGrain, IDisposable
 
     public async Task<TokenSlice> GetSlice(long step, int rank, int workers)
     {
+        DelayDeactivation(TimeSpan.FromHours(2)); // a CPU step of the full model can outlast the idle-collection age
         if (sampler is null) throw new InvalidOperationException($"run '{this.GetPrimaryKeyString()}': call Open with the data plan before asking for batches");
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         if (workers < 1 || rank < 0 || rank >= workers)

@@ -36,7 +36,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         if (siloName != silo.Name)
             throw new InvalidOperationException($"worker '{key}' was activated on silo '{silo.Name}': a worker lives only on the silo its key names");
         if (!int.TryParse(key.AsSpan(siloName.Length + (key.Length > siloName.Length ? 1 : 0)), out int index) || index < 0 || index >= devices.Devices.Count)
-            throw new InvalidOperationException($"worker '{key}': silo '{silo.Name}' contributes {devices.Devices.Count} device(s) ({devices}); there is no worker {key[(siloName.Length + 1)..]}");
+            throw new InvalidOperationException($"worker '{key}': silo '{silo.Name}' contributes {devices.Devices.Count} device(s) ({devices}); worker keys are \"{silo.Name}/0\" … \"{silo.Name}/{devices.Devices.Count - 1}\"");
         device = devices.Devices[index];
         thread = new TensorThread($"gpt1-worker {key}");
         plane = new DataPlane(silo.SiloAddress.Endpoint.Address, log) { Received = Receive };

@@ -123,7 +123,8 @@ public static class RunCheckpoint
         {
             foreach (var tensor in tensors)
             {
-                using var cpu = tensor.detach().cpu().contiguous();
+                using var scope = torch.NewDisposeScope(); // detach, cpu and contiguous each make a handle (a copy on a GPU)
+                var cpu = tensor.detach().cpu().contiguous();
                 const long chunk = 1 << 24;
                 for (long done = 0; done < cpu.numel(); done += chunk)
                 {

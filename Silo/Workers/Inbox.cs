@@ -31,6 +31,7 @@ public sealed class Inbox(long generation, int ranks, int self, Func<int, long> 
         {
             if (generation != Generation)
                 throw new InvalidOperationException($"a chunk of generation {generation} reached a worker in generation {Generation}: the worker set changed; the sender should stop");
+            if (failure is not null) return; // the step was abandoned: keep nothing
             if (fromRank < 0 || fromRank >= ranks || fromRank == self)
                 throw new ArgumentOutOfRangeException(nameof(fromRank), $"rank {fromRank} cannot send to rank {self} of {ranks}");
             var pending = Get(step);

@@ -30,13 +30,21 @@ public sealed class Replica : IDisposable
             torch.manual_seed((long)(assignment.Start.InitSeed & long.MaxValue));
             model = new Gpt1Model(assignment.Model); // on the CPU, so every device starts from the same numbers
         }
-        if (Device.type != DeviceType.CPU) model.to(Device);
-        step = new TrainingStep(model);
-        Shards = ShardRange.Split(step.Flat.Count, assignment.Peers.Length);
-        Own = Shards[assignment.Rank];
-        adam = new AdamWShard(step.Flat, Own.Start, Own.End, assignment.Optimizer);
-        if (assignment.Start.CheckpointPath is string path)
-            RunCheckpoint.LoadInto(path, step.Flat, adam);
+        try
+        {
+            if (Device.type != DeviceType.CPU) model.to(Device);
+            step = new TrainingStep(model);
+            Shards = ShardRange.Split(step.Flat.Count, assignment.Peers.Length);
+            Own = Shards[assignment.Rank];
+            adam = new AdamWShard(step.Flat, Own.Start, Own.End, assignment.Optimizer);
+            if (assignment.Start.CheckpointPath is string path)
+                RunCheckpoint.LoadInto(path, step.Flat, adam);
+        }
+        catch
+        {
+            Dispose(); // a replica that cannot load must not hold its device memory until the next join
+            throw;
+        }
     }
 
     public Device Device { get; }
@@ -123,8 +131,8 @@ public sealed class Replica : IDisposable
 
     public void Dispose()
     {
-        adam.Dispose();
-        step.Dispose();
+        adam?.Dispose();
+        step?.Dispose();
         model.Dispose();
     }
 }
