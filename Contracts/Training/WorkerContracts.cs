@@ -107,7 +107,7 @@ public interface IWorkerGrain : IGrainWithStringKey
     [ResponseTimeout("00:05:00")]
     Task<ParameterDigest> Digest(long generation);
 
-    /// <summary>Fails this worker's waits of <paramref name="generation"/> (a peer died): its pending Compute or Update returns at once.</summary>
+    /// <summary>Fails this worker's waits of <paramref name="generation"/> or older (a peer died, or a new worker set forms): its pending Compute or Update returns at once.</summary>
     [AlwaysInterleave]
     Task Abort(long generation, string reason);
 

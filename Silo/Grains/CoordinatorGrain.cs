@@ -3,6 +3,7 @@ using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Data.Sampling;
+using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Training;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,10 @@ namespace Gpt1Cluster.Silo.Grains;
 /// fails it re-forms the worker set from the survivors and continues from the last checkpoint,
 /// so the data (a function of the step number) is neither lost nor repeated.
 /// </summary>
-public sealed partial class CoordinatorGrain(IClusterMembershipService membership, ILogger<CoordinatorGrain> log) : Grain, ICoordinatorGrain
+public sealed partial class CoordinatorGrain(
+    [PersistentState("run", TrainingSiloExtensions.RunStorage)] IPersistentState<RunRecord> record,
+    IClusterMembershipService membership,
+    ILogger<CoordinatorGrain> log) : Grain, ICoordinatorGrain, IRemindable
 {
     private const int KeepCheckpoints = 3;
     private const int ReportsKept = 500;
@@ -48,7 +52,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
 
     public async Task<RunStatus> Start(PretrainRequest request)
     {
-        if (this.request is not null)
+        if (this.request is not null || record.State.Request is not null)
             throw new InvalidOperationException($"run '{RunId}' already exists ({state}); choose another --run id, or `gpt1 pretrain resume --run {RunId}` to continue it");
         if (request.RunId != RunId) throw new ArgumentException($"the request names run '{request.RunId}' but was sent to run '{RunId}'");
         if (request.CheckpointDir is string dir && RunCheckpoint.Candidates(dir).Any())
@@ -66,7 +70,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
             this.request = null; // a start that failed leaves the run id free
             throw;
         }
-        Launch();
+        await Launch();
         return await Status();
     }
 
@@ -92,7 +96,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
         lastCheckpointStep = saved.Step;
         lastEvent = (lastEvent is { } skipped && skipped.StartsWith("skipped", StringComparison.Ordinal) ? skipped + "; " : "")
             + $"resumed from {folder} with {found.Count} worker(s)";
-        Launch();
+        await Launch();
         return await Status();
     }
 
@@ -216,10 +220,11 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
     {
         var run = request!;
         await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data); // again: the data grain may have moved with a lost silo
-        generation++;
+        generation = Math.Max(generation + 1, DateTime.UtcNow.Ticks); // increasing across activations too
         var peers = members.Select(m => GrainFactory.GetGrain<IWorkerGrain>(m.Key)).ToArray();
         var endpoints = members.Select(m => m.DataEndpoint).ToArray();
         long gen = generation;
+        await AbortAll(peers, $"generation {gen} is forming"); // a worker still waiting in an older step (its coordinator died) lets go
         await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints)));
         workers = peers;
         workerKeys = peers.Select(w => w.GetPrimaryKeyString()).ToArray();
@@ -228,12 +233,91 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
         log.LogInformation("Run {Run}: generation {Generation} with {Workers} worker(s) from step {Step}", RunId, gen, peers.Length, atStep);
     }
 
-    private void Launch()
+    /// <summary>
+    /// Persists the run record and a keep-alive reminder, then starts the step loop in this
+    /// activation's context (Status, Reports and Stop interleave at its awaits). Should this
+    /// activation die with its silo, the reminder (or any call) activates the coordinator on a
+    /// surviving silo, which finds the record and resumes from the newest checkpoint.
+    /// </summary>
+    private async Task Launch()
     {
+        record.State = new RunRecord { Request = request, Active = true };
+        await record.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         state = RunState.Running;
         tokensThisSession = 0;
         sessionClock.Restart();
-        _ = Loop(); // runs in this activation's context; Status, Reports and Stop interleave at its awaits
+        _ = Loop();
+    }
+
+    private const string KeepAlive = "keep-alive";
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (record.State is { Active: true, Request: { CheckpointDir: not null } run })
+        {
+            state = RunState.Recovering; // from the first answer on: a watcher must not see NotStarted
+            lastEvent = "the coordinator was reactivated (its silo was lost); resuming from the newest checkpoint";
+            _ = Reactivated(run);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The reminder's only job is to activate the coordinator; <see cref="OnActivateAsync"/> does the rest.</summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
+
+    private async Task Reactivated(PretrainRequest run)
+    {
+        // Right after a silo dies, calls into it (its data grain, its workers) fail or time out
+        // until the cluster declares it dead (10–20 s): try again for a few minutes.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Prepare(run);
+                var restore = NewestCheckpoint(run.CheckpointDir!);
+                var found = await Discover(run.MaxWorkers);
+                RequireWorkers(found.Count, run.MinWorkers);
+                if (restore is var (folder, saved))
+                    await Form(found, new WorkerStart(run.Seed, folder), saved.Step, saved.Tokens);
+                else
+                    await Form(found, new WorkerStart(run.Seed, null), 0, 0);
+                recoveries++;
+                lastEvent = $"the coordinator was reactivated (its silo was lost); continuing with {found.Count} worker(s) from step {step}";
+                log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
+                await Launch();
+                return;
+            }
+            catch (Exception e) when (attempt < MaxFailuresInARow)
+            {
+                log.LogWarning("Run {Run}: resuming after reactivation failed ({Error}); trying again", RunId, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(10)); // retry pacing while membership settles
+            }
+            catch (Exception e)
+            {
+                Fail($"the coordinator was reactivated but could not resume: {e.Message}; try `gpt1 pretrain resume --run {RunId} --checkpoint-dir {run.CheckpointDir}`");
+                await Retire();
+                return;
+            }
+        }
+    }
+
+    /// <summary>The run has ended: nothing is to resume it any more.</summary>
+    private async Task Retire()
+    {
+        try
+        {
+            if (record.State.Active)
+            {
+                record.State = record.State with { Active = false };
+                await record.WriteStateAsync();
+            }
+            if (await this.GetReminder(KeepAlive) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Run {Run}: could not retire its record ({Error})", RunId, e.Message);
+        }
     }
 
     private async Task Loop()
@@ -265,6 +349,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
                 if (!await Recover(e, failuresInARow))
                 {
                     await LeaveAll();
+                    await Retire();
                     return;
                 }
             }
@@ -281,6 +366,7 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
             Fail($"could not finish cleanly: {e.Message}");
         }
         await LeaveAll();
+        await Retire();
         Changed();
     }
 
@@ -320,4 +406,14 @@ public sealed partial class CoordinatorGrain(IClusterMembershipService membershi
         while (reports.Count > ReportsKept) reports.Dequeue();
         Changed();
     }
+}
+
+/// <summary>What the coordinator persists of a run: enough for a new activation to resume it.</summary>
+[GenerateSerializer]
+public sealed record RunRecord
+{
+    [Id(0)] public PretrainRequest? Request { get; init; }
+
+    /// <summary>The run is meant to be going (started or resumed, and not yet ended).</summary>
+    [Id(1)] public bool Active { get; init; }
 }

@@ -1,14 +1,37 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Placement;
+using StackExchange.Redis;
 
 namespace Gpt1Cluster.Silo.Hosting;
 
 public static class TrainingSiloExtensions
 {
-    /// <summary>What every Gpt1Cluster silo needs: its devices (one worker grain each) and the placement that pins workers to them.</summary>
-    public static ISiloBuilder AddGpt1Training(this ISiloBuilder silo, WorkerDevices devices)
+    /// <summary>The grain storage that keeps each run's record (what a reactivated coordinator resumes from).</summary>
+    public const string RunStorage = "runs";
+
+    /// <summary>
+    /// What every Gpt1Cluster silo needs: its devices (one worker grain each), the placement that
+    /// pins workers to them, and where run records and the coordinators' keep-alive reminders live:
+    /// Redis when <paramref name="redis"/> is given (they outlive any silo), else memory (they
+    /// live as long as the cluster; enough for one host).
+    /// </summary>
+    public static ISiloBuilder AddGpt1Training(this ISiloBuilder silo, WorkerDevices devices, string? redis = null)
     {
         silo.Services.AddSingleton(devices);
+        if (redis is null)
+        {
+            silo.AddMemoryGrainStorage(RunStorage);
+            silo.UseInMemoryReminderService();
+        }
+        else
+        {
+            silo.AddRedisGrainStorage(RunStorage, o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            // Orleans' own serializer, not the JSON default: that one omits values equal to the CLR
+            // default (a dropout of 0.0) and the record's initializers (0.1) came back in their place.
+            silo.Services.AddOptions<Orleans.Persistence.RedisStorageOptions>(RunStorage)
+                .Configure<Orleans.Serialization.Serializer>((o, serializer) => o.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer));
+            silo.UseRedisReminderService(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+        }
         // Orleans' default, eventually consistent directory deactivates the grains whose entries
         // lived in a dead silo's partition: a worker silo's kill -9 then took the run's coordinator
         // with it (a fresh, NotStarted activation answered) in 2 of 5 tries of MultiProcessTests.

@@ -43,12 +43,12 @@ public sealed class Inbox(long generation, int ranks, int self, Func<int, long> 
         }
     }
 
-    /// <summary>Fails the waits of <paramref name="generation"/>: a peer is gone.</summary>
+    /// <summary>Fails the waits of <paramref name="generation"/> or an older one: a peer is gone, or a new worker set is forming.</summary>
     public void Fail(long generation, string reason)
     {
         lock (gate)
         {
-            if (generation != Generation) return;
+            if (generation < Generation) return;
             failure = $"aborted: {reason}";
             foreach (var pending in steps.Values) pending.Done.TrySetException(new OperationCanceledException(failure));
             steps.Clear();

@@ -102,6 +102,67 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         Assert.True(relative < 1e-5, $"3 then 2 workers: relative difference {relative:E2} from the single-process run; {context}");
     }
 
+    [RedisFact]
+    public async Task A_run_goes_on_from_its_last_checkpoint_after_the_coordinators_silo_is_killed()
+    {
+        const int Steps = 30;
+        const int KillAfterStep = 5;
+        string cluster = $"mp-coord-{Guid.NewGuid():N}";
+        await using var redis = await RedisServer.StartAsync();
+        string[] flags = ["--cluster-id", cluster, "--membership", "redis", "--redis", redis.ConnectionString, "--advertise", "127.0.0.1", "--devices", "cpu"];
+        await using var c0 = await SiloProcess.StartAsync("c0", flags);
+        await using var c1 = await SiloProcess.StartAsync("c1", flags);
+        await using var c2 = await SiloProcess.StartAsync("c2", flags);
+        SiloProcess[] silos = [c0, c1, c2];
+        await using var client = await ClusterClient.ConnectAsync(cluster, c0.Gateway, c1.Gateway, c2.Gateway);
+        await client.UntilActive(["c0", "c1", "c2"], MembershipLimit);
+
+        var sampler = Sampler();
+        string checkpoints = runs.NewFolder("mp-coord");
+        var request = runs.Request("mp-coord", Steps, checkpoints, checkpointEvery: 2) with
+        {
+            Epochs = (int)((Steps + sampler.StepsPerEpoch - 1) / sampler.StepsPerEpoch),
+        };
+        var coordinator = client.Grains.GetGrain<ICoordinatorGrain>("mp-coord");
+        await coordinator.Start(request);
+        string coordinatorSilo = await client.SiloOf(coordinator) ?? throw new InvalidOperationException("the coordinator is not active on any silo");
+        var victim = silos.Single(s => s.Name == coordinatorSilo);
+        var before = await coordinator.Status();
+        while (before.Step < KillAfterStep && before.State == RunState.Running)
+            before = await coordinator.Wait(before.Step, TimeSpan.FromSeconds(20));
+        Assert.True(before.State == RunState.Running, $"the run was to be running when its coordinator's silo is killed; it was {before.State} at step {before.Step}");
+        await victim.KillAsync();
+
+        // Calls fail until the cluster declares the silo dead; then the next one activates the
+        // coordinator on a survivor, which reads the run's record from Redis and resumes.
+        using var deadline = new CancellationTokenSource(RunLimit);
+        RunStatus? status = null;
+        while (status is null || status.State is RunState.Running or RunState.Recovering or RunState.Stopping)
+        {
+            Assert.False(deadline.IsCancellationRequested, $"run not ended within {RunLimit}: {status?.State} at step {status?.Step}; {status?.LastEvent}\n{Logs(silos)}");
+            try
+            {
+                status = await coordinator.Wait(status?.Step ?? 0, TimeSpan.FromSeconds(5));
+            }
+            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+            {
+                output.WriteLine($"status call failed while the cluster notices the dead silo: {e.GetType().Name}");
+                await Task.Delay(500, deadline.Token); // pacing retries of a failing call
+            }
+        }
+        string context = $"coordinator was on {coordinatorSilo}, killed at step {before.Step}; last event: {status.LastEvent}\n{Logs(silos)}";
+        output.WriteLine(context);
+        Assert.True(status.State == RunState.Finished, $"{status.State}: {status.Error}; {context}");
+        Assert.True(status.Recoveries >= 1, $"no recovery recorded; {context}");
+        Assert.Equal(2, status.Workers);
+        Assert.Equal(Steps, status.Step);
+        long tokens = 0;
+        for (long s = 0; s < Steps; s++) tokens += (long)sampler.GetGlobalBatch(sampler.CursorAt(s)).Length * TrainingRuns.Context;
+        Assert.Equal(tokens, status.Tokens);
+        double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(RunCheckpoint.Candidates(checkpoints).First()), runs.SingleProcess(Steps));
+        Assert.True(relative < 1e-5, $"relative difference {relative:E2} from the single-process run; {context}");
+    }
+
     [Fact]
     public async Task A_bad_flag_exits_with_code_2_and_one_line_naming_it()
     {
