@@ -233,93 +233,6 @@ public sealed partial class CoordinatorGrain(
         log.LogInformation("Run {Run}: generation {Generation} with {Workers} worker(s) from step {Step}", RunId, gen, peers.Length, atStep);
     }
 
-    /// <summary>
-    /// Persists the run record and a keep-alive reminder, then starts the step loop in this
-    /// activation's context (Status, Reports and Stop interleave at its awaits). Should this
-    /// activation die with its silo, the reminder (or any call) activates the coordinator on a
-    /// surviving silo, which finds the record and resumes from the newest checkpoint.
-    /// </summary>
-    private async Task Launch()
-    {
-        record.State = new RunRecord { Request = request, Active = true };
-        await record.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        state = RunState.Running;
-        tokensThisSession = 0;
-        sessionClock.Restart();
-        _ = Loop();
-    }
-
-    private const string KeepAlive = "keep-alive";
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        if (record.State is { Active: true, Request: { CheckpointDir: not null } run })
-        {
-            state = RunState.Recovering; // from the first answer on: a watcher must not see NotStarted
-            lastEvent = "the coordinator was reactivated (its silo was lost); resuming from the newest checkpoint";
-            _ = Reactivated(run);
-        }
-        return Task.CompletedTask;
-    }
-
-    /// <summary>The reminder's only job is to activate the coordinator; <see cref="OnActivateAsync"/> does the rest.</summary>
-    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
-
-    private async Task Reactivated(PretrainRequest run)
-    {
-        // Right after a silo dies, calls into it (its data grain, its workers) fail or time out
-        // until the cluster declares it dead (10–20 s): try again for a few minutes.
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await Prepare(run);
-                var restore = NewestCheckpoint(run.CheckpointDir!);
-                var found = await Discover(run.MaxWorkers);
-                RequireWorkers(found.Count, run.MinWorkers);
-                if (restore is var (folder, saved))
-                    await Form(found, new WorkerStart(run.Seed, folder), saved.Step, saved.Tokens);
-                else
-                    await Form(found, new WorkerStart(run.Seed, null), 0, 0);
-                recoveries++;
-                lastEvent = $"the coordinator was reactivated (its silo was lost); continuing with {found.Count} worker(s) from step {step}";
-                log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
-                await Launch();
-                return;
-            }
-            catch (Exception e) when (attempt < MaxFailuresInARow)
-            {
-                log.LogWarning("Run {Run}: resuming after reactivation failed ({Error}); trying again", RunId, e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(10)); // retry pacing while membership settles
-            }
-            catch (Exception e)
-            {
-                Fail($"the coordinator was reactivated but could not resume: {e.Message}; try `gpt1 pretrain resume --run {RunId} --checkpoint-dir {run.CheckpointDir}`");
-                await Retire();
-                return;
-            }
-        }
-    }
-
-    /// <summary>The run has ended: nothing is to resume it any more.</summary>
-    private async Task Retire()
-    {
-        try
-        {
-            if (record.State.Active)
-            {
-                record.State = record.State with { Active = false };
-                await record.WriteStateAsync();
-            }
-            if (await this.GetReminder(KeepAlive) is { } reminder) await this.UnregisterReminder(reminder);
-        }
-        catch (Exception e)
-        {
-            log.LogWarning("Run {Run}: could not retire its record ({Error})", RunId, e.Message);
-        }
-    }
-
     private async Task Loop()
     {
         var run = request!;
@@ -406,14 +319,4 @@ public sealed partial class CoordinatorGrain(
         while (reports.Count > ReportsKept) reports.Dequeue();
         Changed();
     }
-}
-
-/// <summary>What the coordinator persists of a run: enough for a new activation to resume it.</summary>
-[GenerateSerializer]
-public sealed record RunRecord
-{
-    [Id(0)] public PretrainRequest? Request { get; init; }
-
-    /// <summary>The run is meant to be going (started or resumed, and not yet ended).</summary>
-    [Id(1)] public bool Active { get; init; }
 }
