@@ -55,7 +55,7 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
         await thread!.Run(() => b.fill_(rank + 1));
         var clock = Stopwatch.StartNew();
         var reduced = reduce!.Expect(iteration);
-        await Exchange.SendToOthers(rank, n, thread, to => WireFormat.Encode(b, shards[to].Start, shards[to].Length, dtype).ToList(),
+        await Exchange.SendToOthers(rank, n, thread, to => WireFormat.Encode(b, shards[to].Start, shards[to].Length, dtype),
             (to, offset, bytes) => plane!.Send(endpoints[to], FrameKind.Gradient, 0, iteration, rank, offset, bytes));
         var received = await reduced;
         await thread.Run(() =>
@@ -64,8 +64,7 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
             Exchange.SumInRankOrder(mine, rank, received, dtype);
         });
         var gathered = gather!.Expect(iteration);
-        List<(long, byte[])>? chunks = null;
-        await Exchange.SendToOthers(rank, n, thread, _ => chunks ??= WireFormat.Encode(b, own.Start, own.Length, CommDtype.Fp32).ToList(),
+        await Exchange.SendSameToOthers(rank, n, thread, WireFormat.Encode(b, own.Start, own.Length, CommDtype.Fp32),
             (to, offset, bytes) => plane!.Send(endpoints[to], FrameKind.Parameters, 0, iteration, rank, offset, bytes));
         var shardsIn = await gathered;
         await thread.Run(() =>

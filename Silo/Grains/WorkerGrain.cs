@@ -107,8 +107,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         int n = a.Peers.Length;
         var ready = parameters!.Expect(step);
         await thread!.Run(() => r.Update(learningRate, clipFactor));
-        List<(long, byte[])>? chunks = null; // the same chunks go to every peer: encode once
-        await Exchange.SendToOthers(a.Rank, n, thread, _ => chunks ??= r.ParameterChunks(),
+        await Exchange.SendSameToOthers(a.Rank, n, thread, r.ParameterChunks(),
             (to, offset, bytes) => plane!.Send(a.PeerEndpoints[to], FrameKind.Parameters, generation, step, a.Rank, offset, bytes));
         var received = await ready;
         await thread.Run(() =>

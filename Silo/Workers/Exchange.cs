@@ -8,18 +8,38 @@ namespace Gpt1Cluster.Silo.Workers;
 public static class Exchange
 {
     /// <summary>
-    /// Sends chunks to every other rank, staggered (rank r starts with r+1) so no rank is
-    /// everyone's first target. <paramref name="chunksFor"/> runs on the tensor thread.
+    /// Sends each other rank its own chunks, staggered (rank r starts with r+1) so no rank is
+    /// everyone's first target. Chunks are encoded one at a time on the tensor thread, and each
+    /// is on the wire while the next is encoded.
     /// </summary>
     public static async Task SendToOthers(int rank, int ranks, TensorThread thread,
-        Func<int, List<(long Offset, byte[] Bytes)>> chunksFor, Func<int, long, byte[], Task> push)
+        Func<int, IEnumerable<(long Offset, byte[] Bytes)>> chunksFor, Func<int, long, byte[], Task> push)
     {
         var sends = new List<Task>();
         for (int k = 1; k < ranks; k++)
         {
             int to = (rank + k) % ranks;
-            foreach (var (offset, bytes) in await thread.Run(() => chunksFor(to)))
+            using var chunks = chunksFor(to).GetEnumerator();
+            while (await thread.Run(chunks.MoveNext))
+            {
+                var (offset, bytes) = chunks.Current;
                 sends.Add(push(to, offset, bytes));
+            }
+        }
+        await Task.WhenAll(sends);
+    }
+
+    /// <summary>Sends the same chunks (encoded once, one at a time) to every other rank.</summary>
+    public static async Task SendSameToOthers(int rank, int ranks, TensorThread thread,
+        IEnumerable<(long Offset, byte[] Bytes)> chunks, Func<int, long, byte[], Task> push)
+    {
+        if (ranks < 2) return;
+        var sends = new List<Task>();
+        using var each = chunks.GetEnumerator();
+        while (await thread.Run(each.MoveNext))
+        {
+            var (offset, bytes) = each.Current;
+            for (int k = 1; k < ranks; k++) sends.Add(push((rank + k) % ranks, offset, bytes));
         }
         await Task.WhenAll(sends);
     }

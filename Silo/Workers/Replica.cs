@@ -67,9 +67,9 @@ public sealed class Replica : IDisposable
         return step.ForwardBackward(ids, globalTokens);
     }
 
-    /// <summary>This worker's gradient for rank <paramref name="rank"/>'s shard, as wire chunks (offsets in values within the shard).</summary>
-    public List<(long Offset, byte[] Bytes)> GradientChunksFor(int rank) =>
-        WireFormat.Encode(step.Flat.Gradients, Shards[rank].Start, Shards[rank].Length, assignment.CommDtype).ToList();
+    /// <summary>This worker's gradient for rank <paramref name="rank"/>'s shard, as wire chunks (offsets in values within the shard), encoded as enumerated (on the tensor thread).</summary>
+    public IEnumerable<(long Offset, byte[] Bytes)> GradientChunksFor(int rank) =>
+        WireFormat.Encode(step.Flat.Gradients, Shards[rank].Start, Shards[rank].Length, assignment.CommDtype);
 
     /// <summary>
     /// Sums every rank's contribution to this worker's shard in rank order (0, 1, …, N−1), so a
@@ -94,8 +94,8 @@ public sealed class Replica : IDisposable
     }
 
     /// <summary>The owned shard's updated parameters as fp32 chunks (offsets in values within the shard).</summary>
-    public List<(long Offset, byte[] Bytes)> ParameterChunks() =>
-        WireFormat.Encode(step.Flat.Values, Own.Start, Own.Length, CommDtype.Fp32).ToList();
+    public IEnumerable<(long Offset, byte[] Bytes)> ParameterChunks() =>
+        WireFormat.Encode(step.Flat.Values, Own.Start, Own.Length, CommDtype.Fp32);
 
     /// <summary>Writes a peer's updated shard into this replica.</summary>
     public void ReceiveParameters(int rank, IReadOnlyList<(long Offset, byte[] Bytes)> chunks)
