@@ -144,7 +144,7 @@ public static class BenchAllReduceCommand
     private static JsonElement? RunGloo(string? script, int n, long numel, int repeats)
     {
         if (script == "none") return null;
-        script ??= Ancestors(AppContext.BaseDirectory).Select(d => Path.Combine(d, "shared", "bench", "gloo_allreduce.py")).FirstOrDefault(File.Exists);
+        script ??= SampleData.Ancestors(AppContext.BaseDirectory).Select(d => Path.Combine(d, "shared", "bench", "gloo_allreduce.py")).FirstOrDefault(File.Exists);
         if (script is null || !File.Exists("/usr/bin/python3"))
         {
             Console.Error.WriteLine("gloo peer not run: ../shared/bench/gloo_allreduce.py or /usr/bin/python3 (apt-get install python3-torch) not found");
@@ -157,10 +157,5 @@ public static class BenchAllReduceCommand
         process.WaitForExit();
         var last = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
         return process.ExitCode == 0 && last is not null ? JsonDocument.Parse(last).RootElement.Clone() : null;
-    }
-
-    private static IEnumerable<string> Ancestors(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent) yield return dir.FullName;
     }
 }

@@ -82,7 +82,7 @@ public static class BenchClusterCommand
 
         long parameters = model.ParameterCount;
         double tokensPerStep = (double)batch * ctx;
-        double singleMedian = Median(single.Skip(1)), clusterMedian = Median(reports.Select(r => r.Seconds));
+        double singleMedian = BenchMath.Median(single.Skip(1)), clusterMedian = BenchMath.Median(reports.Select(r => r.Seconds));
         double replicaMiB = parameters * 4.0 * 2 / (1 << 20) * workers + parameters * 4.0 * 2 / (1 << 20); // values + grads per worker, moments once in all
         var report = new
         {
@@ -93,10 +93,10 @@ public static class BenchClusterCommand
             cluster_tokens_per_second = Math.Round(tokensPerStep / clusterMedian),
             ratio = Math.Round(singleMedian / clusterMedian, 3),
             cluster_seconds_median = Math.Round(clusterMedian, 4),
-            compute_seconds_median = Math.Round(Median(reports.Select(r => r.ComputeSeconds)), 4),
-            data_wait_seconds_median = Math.Round(Median(reports.Select(r => r.DataWaitSeconds)), 4),
-            reduce_scatter_seconds_median = Math.Round(Median(reports.Select(r => r.ReduceSeconds)), 4),
-            update_all_gather_seconds_median = Math.Round(Median(reports.Select(r => r.UpdateSeconds)), 4),
+            compute_seconds_median = Math.Round(BenchMath.Median(reports.Select(r => r.ComputeSeconds)), 4),
+            data_wait_seconds_median = Math.Round(BenchMath.Median(reports.Select(r => r.DataWaitSeconds)), 4),
+            reduce_scatter_seconds_median = Math.Round(BenchMath.Median(reports.Select(r => r.ReduceSeconds)), 4),
+            update_all_gather_seconds_median = Math.Round(BenchMath.Median(reports.Select(r => r.UpdateSeconds)), 4),
             single_peak_rss_mib = singlePeak,
             cluster_peak_rss_mib = clusterPeak,
             replicas_gradients_moments_mib = Math.Round(replicaMiB, 1),
@@ -119,11 +119,5 @@ public static class BenchClusterCommand
         {
             // not Linux, or not allowed: the peak then spans both phases
         }
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
     }
 }

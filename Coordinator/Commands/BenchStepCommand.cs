@@ -62,7 +62,7 @@ public static class BenchStepCommand
             if (i == 0) firstLoss = result.Loss;
             if (!json) Console.Error.WriteLine($"step {i + 1}/{steps}: loss {result.Loss:F4}, {seconds[^1]:F3} s, RSS {rss[^1]:F0} MiB, live tensors {live[^1]}");
         }
-        double median = Median(steps > 1 ? seconds.Skip(1) : seconds);
+        double median = BenchMath.Median(steps > 1 ? seconds.Skip(1) : seconds);
         var report = new
         {
             bench = "gpt1-step",
@@ -73,9 +73,9 @@ public static class BenchStepCommand
             step_seconds_median = Math.Round(median, 4),
             tokens_per_second = Math.Round(batch * ctx / median, 1),
             first_loss = Math.Round(firstLoss, 4),
-            compute_seconds_median = Math.Round(Median(timings.Skip(1).Select(t => t.Compute)), 4),
-            norm_seconds_median = Math.Round(Median(timings.Skip(1).Select(t => t.Norm)), 4),
-            update_seconds_median = Math.Round(Median(timings.Skip(1).Select(t => t.Update)), 4),
+            compute_seconds_median = Math.Round(BenchMath.Median(timings.Skip(1).Select(t => t.Compute)), 4),
+            norm_seconds_median = Math.Round(BenchMath.Median(timings.Skip(1).Select(t => t.Norm)), 4),
+            update_seconds_median = Math.Round(BenchMath.Median(timings.Skip(1).Select(t => t.Update)), 4),
             rss_mib_after_first_step = Math.Round(rss[0], 1),
             rss_mib_after_last_step = Math.Round(rss[^1], 1),
             live_tensors_after_first_step = live[0],
@@ -86,11 +86,5 @@ public static class BenchStepCommand
         Console.WriteLine(json ? JsonSerializer.Serialize(report)
             : $"{report.tokens_per_second} tokens/s (median step {report.step_seconds_median} s), first loss {report.first_loss}, peak RSS {report.peak_rss_mib} MiB");
         return 0;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
     }
 }

@@ -38,7 +38,8 @@ public static class SampleData
         return output;
     }
 
-    private static IEnumerable<string> Ancestors(string start)
+    /// <summary>A folder and every folder above it.</summary>
+    public static IEnumerable<string> Ancestors(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent) yield return dir.FullName;
     }

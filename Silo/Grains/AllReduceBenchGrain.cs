@@ -67,13 +67,7 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
         await Exchange.SendSameToOthers(rank, n, thread, WireFormat.Encode(b, own.Start, own.Length, CommDtype.Fp32),
             (to, offset, bytes) => plane!.Send(endpoints[to], FrameKind.Parameters, 0, iteration, rank, offset, bytes));
         var shardsIn = await gathered;
-        await thread.Run(() =>
-        {
-            using var scope = torch.NewDisposeScope();
-            for (int from = 0; from < n; from++)
-                foreach (var (offset, bytes) in shardsIn[from])
-                    b.narrow(0, shards[from].Start + offset, bytes.Length / 4).copy_(WireFormat.Decode(bytes, CommDtype.Fp32, b.device));
-        });
+        await thread.Run(() => Exchange.WriteGathered(b, shards, shardsIn));
         double seconds = clock.Elapsed.TotalSeconds;
         float expected = n * (n + 1) / 2f;
         var (first, last) = await thread.Run(() => (b[0].item<float>(), b[-1].item<float>()));

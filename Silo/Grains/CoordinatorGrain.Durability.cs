@@ -51,10 +51,7 @@ public sealed partial class CoordinatorGrain
                 var restore = NewestCheckpoint(run.CheckpointDir!);
                 var found = await Discover(run.MaxWorkers);
                 RequireWorkers(found.Count, run.MinWorkers);
-                if (restore is var (folder, saved))
-                    await Form(found, new WorkerStart(run.Seed, folder), saved.Step, saved.Tokens);
-                else
-                    await Form(found, new WorkerStart(run.Seed, null), 0, 0);
+                await FormFrom(found, restore);
                 recoveries++;
                 lastEvent = $"the coordinator was reactivated (its silo was lost); continuing with {found.Count} worker(s) from step {step}";
                 log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);

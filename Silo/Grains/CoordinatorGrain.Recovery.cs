@@ -88,10 +88,7 @@ public sealed partial class CoordinatorGrain
                 return false;
             }
             var restore = run.CheckpointDir is null ? null : NewestCheckpoint(run.CheckpointDir);
-            if (restore is var (folder, saved))
-                await Form(survivors, new WorkerStart(run.Seed, folder), saved.Step, saved.Tokens);
-            else
-                await Form(survivors, new WorkerStart(run.Seed, null), 0, 0);
+            await FormFrom(survivors, restore);
             lastEvent += $"; continuing with {survivors.Count} worker(s) from step {step}";
             log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
             if (!stopRequested) state = RunState.Running;
@@ -114,8 +111,9 @@ public sealed partial class CoordinatorGrain
         var keys = found.Select(w => w.Key).ToArray();
         if (keys.Length <= workerKeys.Length || keys.SequenceEqual(workerKeys)) return;
         if (lastCheckpointStep != step) await Checkpoint();
-        var (folder, saved) = NewestCheckpoint(run.CheckpointDir)!.Value;
-        await Form(found, new WorkerStart(run.Seed, folder), saved.Step, saved.Tokens);
+        var written = NewestCheckpoint(run.CheckpointDir)
+            ?? throw new InvalidDataException($"the checkpoint just written to {run.CheckpointDir} does not read back; not admitting new workers");
+        await FormFrom(found, written);
         lastEvent = $"{keys.Length - workerKeys.Length} worker(s) joined; {keys.Length} from step {step}";
     }
 
@@ -150,6 +148,12 @@ public sealed partial class CoordinatorGrain
         foreach (var old in RunCheckpoint.Candidates(dir).Skip(KeepCheckpoints))
             Directory.Delete(old, recursive: true);
     }
+
+    /// <summary>Forms the worker set at a checkpoint, or at step 0 from the init seed when there is none.</summary>
+    private Task FormFrom(IReadOnlyList<WorkerInfo> members, (string Folder, RunCheckpointState State)? restore) =>
+        restore is var (folder, saved)
+            ? Form(members, new WorkerStart(request!.Seed, folder), saved.Step, saved.Tokens)
+            : Form(members, new WorkerStart(request!.Seed, null), 0, 0);
 
     /// <summary>The newest checkpoint that reads back whole; corrupt or partial ones are skipped with a warning.</summary>
     private (string Folder, RunCheckpointState State)? NewestCheckpoint(string dir)

@@ -110,11 +110,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         await Exchange.SendSameToOthers(a.Rank, n, thread, r.ParameterChunks(),
             (to, offset, bytes) => plane!.Send(a.PeerEndpoints[to], FrameKind.Parameters, generation, step, a.Rank, offset, bytes));
         var received = await ready;
-        await thread.Run(() =>
-        {
-            for (int from = 0; from < n; from++)
-                if (from != a.Rank) r.ReceiveParameters(from, received[from]);
-        });
+        await thread.Run(() => r.ReceiveParameters(received));
         return clock.Elapsed.TotalSeconds;
     }
 

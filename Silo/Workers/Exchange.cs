@@ -70,4 +70,21 @@ public static class Exchange
         }
         own.copy_(sum);
     }
+
+    /// <summary>
+    /// The all-gather's receiving half: writes each rank's updated shard (fp32 chunks, offsets in
+    /// values within the shard) into <paramref name="flat"/>. This rank's entry is empty. Runs on
+    /// the tensor thread.
+    /// </summary>
+    public static void WriteGathered(Tensor flat, ShardRange[] shards, IReadOnlyList<(long Offset, byte[] Bytes)>[] received)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        for (int from = 0; from < received.Length; from++)
+            foreach (var (offset, bytes) in received[from])
+            {
+                var part = WireFormat.Decode(bytes, CommDtype.Fp32, flat.device);
+                flat.narrow(0, shards[from].Start + offset, part.shape[0]).copy_(part);
+            }
+    }
 }

@@ -77,12 +77,9 @@ public sealed class Replica : IDisposable
     /// </summary>
     public double ReduceOwnShard(IReadOnlyList<(long Offset, byte[] Bytes)>[] received)
     {
-        using var own = step.Flat.Gradients.narrow(0, Own.Start, Own.Length);
-        Exchange.SumInRankOrder(own, assignment.Rank, received, assignment.CommDtype);
-        using var noGrad = torch.no_grad();
-        using var norm = torch.linalg.vector_norm(own);
-        double value = norm.item<float>();
-        return value * value;
+        using (var own = step.Flat.Gradients.narrow(0, Own.Start, Own.Length))
+            Exchange.SumInRankOrder(own, assignment.Rank, received, assignment.CommDtype);
+        return step.SquaredGradientNorm(Own.Start, Own.End);
     }
 
     /// <summary>AdamW on the owned shard with the coordinator's learning rate and clip factor.</summary>
@@ -97,17 +94,9 @@ public sealed class Replica : IDisposable
     public IEnumerable<(long Offset, byte[] Bytes)> ParameterChunks() =>
         WireFormat.Encode(step.Flat.Values, Own.Start, Own.Length, CommDtype.Fp32);
 
-    /// <summary>Writes a peer's updated shard into this replica.</summary>
-    public void ReceiveParameters(int rank, IReadOnlyList<(long Offset, byte[] Bytes)> chunks)
-    {
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        foreach (var (offset, bytes) in chunks)
-        {
-            var part = WireFormat.Decode(bytes, CommDtype.Fp32, Device);
-            step.Flat.Values.narrow(0, Shards[rank].Start + offset, part.shape[0]).copy_(part);
-        }
-    }
+    /// <summary>Writes the peers' updated shards into this replica.</summary>
+    public void ReceiveParameters(IReadOnlyList<(long Offset, byte[] Bytes)>[] received) =>
+        Exchange.WriteGathered(step.Flat.Values, Shards, received);
 
     public CheckpointFile[] Save(string folder) =>
         RunCheckpoint.SaveShard(folder, model, step.Flat, adam, includeParameters: assignment.Rank == 0);
