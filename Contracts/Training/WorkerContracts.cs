@@ -133,7 +133,10 @@ public interface IAllReduceBenchGrain : IGrainWithStringKey
 
     Task Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype);
 
-    /// <summary>One all-reduce of the buffer filled with rank + 1; returns its seconds and checks the sum.</summary>
+    /// <summary>Fills the buffer with rank + 1 (outside the timed part, like the peer's fill before its barrier).</summary>
+    Task Fill();
+
+    /// <summary>One all-reduce of the filled buffer; returns the seconds this rank spent in it and checks the sum.</summary>
     [ResponseTimeout("00:05:00")]
     Task<double> Run(long iteration);
 }

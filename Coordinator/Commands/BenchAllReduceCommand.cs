@@ -49,13 +49,12 @@ public static class BenchAllReduceCommand
             var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
             var endpoints = await Task.WhenAll(peers.Select(p => p.Endpoint()));
             await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
-            await Task.WhenAll(peers.Select(p => p.Run(0))); // warm-up: connections, buffers, pages
             var seconds = new List<double>();
-            for (int it = 1; it <= repeats; it++)
+            for (int it = 0; it <= repeats; it++) // 0 warms up: connections, buffers, pages
             {
-                var clock = Stopwatch.StartNew();
-                await Task.WhenAll(peers.Select(p => p.Run(it)));
-                seconds.Add(clock.Elapsed.TotalSeconds);
+                await Task.WhenAll(peers.Select(p => p.Fill())); // the barrier: every rank starts filled
+                var perRank = await Task.WhenAll(peers.Select(p => p.Run(it)));
+                if (it > 0) seconds.Add(perRank.Max()); // the slowest rank's time is the all-reduce's
             }
             double best = seconds.Min(), bytes = numel * 4.0;
             var peer = RunGloo(glooScript, n, numel, repeats);

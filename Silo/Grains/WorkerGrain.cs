@@ -11,9 +11,8 @@ namespace Gpt1Cluster.Silo.Grains;
 /// <summary>
 /// One replica on one device of its silo (key "siloName/index"; never moved). Per step: its slice
 /// from the data grain (the next one prefetched), forward + backward on the tensor thread, the
-/// reduce-scatter (each other rank's shard sent there in ≤ 16 MB chunks over the workers' own TCP
-/// connections, this rank's shard summed in rank order), then AdamW on its shard and the all-gather of updated shards. Each worker
-/// sends and receives (N−1)/N of the gradient and (N−1)/N of the parameters per step.
+/// reduce-scatter (<see cref="Collective"/>: over the workers' own TCP connections, this rank's
+/// shard summed in rank order), then AdamW on its shard and the all-gather of updated shards.
 /// </summary>
 [SiloNamePlacement]
 [Immovable]
@@ -26,8 +25,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
     private Replica? replica;
     private Task<TokenSlice>? prefetch;
     private long prefetchStep = -1;
-    private Inbox? gradients;
-    private Inbox? parameters;
+    private Collective? collective;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -39,13 +37,14 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
             throw new InvalidOperationException($"worker '{key}': silo '{silo.Name}' contributes {devices.Devices.Count} device(s) ({devices}); worker keys are \"{silo.Name}/0\" … \"{silo.Name}/{devices.Devices.Count - 1}\"");
         device = devices.Devices[index];
         thread = new TensorThread($"gpt1-worker {key}");
-        plane = new DataPlane(silo.SiloAddress.Endpoint.Address, log) { Received = Receive };
+        plane = new DataPlane(silo.SiloAddress.Endpoint.Address, log);
         return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (plane is not null) await plane.DisposeAsync();
+        if (plane is not null) await plane.DisposeAsync(); // quiesces: no socket touches the replica's memory after this
+        collective?.Dispose();
         if (thread is null) return;
         if (replica is not null) await thread.Run(replica.Dispose);
         thread.Dispose();
@@ -56,11 +55,11 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
 
     public async Task Join(WorkerAssignment assignment)
     {
+        await Release("the worker set is re-forming");
         var old = replica;
         replica = null;
         this.assignment = null;
         prefetch = null;
-        plane!.ResetPeers();
         await thread!.Run(() =>
         {
             old?.Dispose();
@@ -69,9 +68,8 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         });
         int n = assignment.Peers.Length;
         var r = replica!;
-        long gradientBytes = r.Own.Length * WireFormat.BytesPerValue(assignment.CommDtype);
-        gradients = new Inbox(assignment.Generation, n, assignment.Rank, _ => gradientBytes);
-        parameters = new Inbox(assignment.Generation, n, assignment.Rank, from => r.Shards[from].Length * 4);
+        collective = new Collective(assignment.Generation, assignment.Rank, assignment.PeerEndpoints, r.Shards, assignment.CommDtype, r.Exchange, plane!);
+        plane!.Sink = collective;
         this.assignment = assignment;
         log.LogInformation("Worker {Worker} joined run {Run} as rank {Rank} of {N} (generation {Generation}), shard [{Start}, {End})",
             this.GetPrimaryKeyString(), assignment.RunId, assignment.Rank, n, assignment.Generation, replica!.Own.Start, replica.Own.End);
@@ -91,40 +89,29 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         double lossSum = await thread!.Run(() => r.ComputeGradients(slice, globalTokens, step));
         double compute = clock.Elapsed.TotalSeconds - dataWait;
 
-        var ready = gradients!.Expect(step);
-        await Exchange.SendToOthers(a.Rank, n, thread, r.GradientChunksFor,
-            (to, offset, bytes) => plane!.Send(a.PeerEndpoints[to], FrameKind.Gradient, generation, step, a.Rank, offset, bytes));
-        var received = await ready;
-        double squared = await thread.Run(() => r.ReduceOwnShard(received));
+        await collective!.ReduceScatter(step);
+        double squared = await thread.Run(r.ReduceFinished);
         double reduce = clock.Elapsed.TotalSeconds - dataWait - compute;
         return new ComputeResult(lossSum, (long)slice.Sequences * (slice.Width - 1), squared, slice.Epoch, dataWait, compute, reduce);
     }
 
     public async Task<double> Update(long generation, long step, double learningRate, double clipFactor)
     {
-        var (a, r) = Current(generation);
+        var (_, r) = Current(generation);
         var clock = Stopwatch.StartNew();
-        int n = a.Peers.Length;
-        var ready = parameters!.Expect(step);
         await thread!.Run(() => r.Update(learningRate, clipFactor));
-        await Exchange.SendSameToOthers(a.Rank, n, thread, r.ParameterChunks(),
-            (to, offset, bytes) => plane!.Send(a.PeerEndpoints[to], FrameKind.Parameters, generation, step, a.Rank, offset, bytes));
-        var received = await ready;
-        await thread.Run(() => r.ReceiveParameters(received));
+        await collective!.AllGather(step);
+        await thread.Run(r.Exchange.AfterGather);
         return clock.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>A frame from a peer's data plane (on a socket thread; the inboxes lock).</summary>
-    private void Receive(FrameKind kind, long generation, long step, int fromRank, long offset, byte[] bytes)
-    {
-        var (gradientInbox, parameterInbox) = Inboxes(generation);
-        (kind == FrameKind.Gradient ? gradientInbox : parameterInbox).Add(generation, step, fromRank, offset, bytes);
     }
 
     public Task Abort(long generation, string reason)
     {
-        gradients?.Fail(generation, reason);
-        parameters?.Fail(generation, reason);
+        if (collective is { } c && generation >= c.Generation)
+        {
+            c.Fail(reason);
+            plane!.ResetPeers(); // a send to a stalled peer ends now
+        }
         return Task.CompletedTask;
     }
 
@@ -143,6 +130,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
     public async Task Leave(string runId)
     {
         if (assignment is null || assignment.RunId != runId) return;
+        await Release($"the worker left run '{runId}'");
         var old = replica;
         replica = null;
         assignment = null;
@@ -160,10 +148,14 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         return (assignment, replica);
     }
 
-    private (Inbox Gradients, Inbox Parameters) Inboxes(long generation) =>
-        gradients is not null && parameters is not null && gradients.Generation == generation
-            ? (gradients, parameters)
-            : throw new InvalidOperationException($"worker '{this.GetPrimaryKeyString()}' got a chunk of generation {generation} but is in {(gradients?.Generation.ToString() ?? "no run")}: the worker set changed");
+    /// <summary>Ends the current generation's exchanges and waits until no socket touches the replica's memory, so it can be freed.</summary>
+    private async Task Release(string reason)
+    {
+        collective?.Fail(reason);
+        await plane!.Quiesce();
+        collective?.Dispose();
+        collective = null;
+    }
 
     private async Task<TokenSlice> Slice(WorkerAssignment a, long step)
     {

@@ -13,22 +13,43 @@ public enum FrameKind
     Parameters = 2,
 }
 
+/// <summary>A frame's header: what the payload is and where it belongs (offset in values within the receiver's range).</summary>
+public readonly record struct Frame(FrameKind Kind, long Generation, long Step, int From, long Offset, int Length);
+
+/// <summary>Where received payloads go: the data plane reads each one straight into the memory <see cref="Target"/> names.</summary>
+public interface IFrameSink
+{
+    /// <summary>The memory the payload is read into (exactly <see cref="Frame.Length"/> bytes), or empty to drop it. May throw to reject the frame.</summary>
+    Memory<byte> Target(in Frame frame);
+
+    /// <summary>The payload is in place (called on the socket reader; may do the reduce for a completed chunk).</summary>
+    void Arrived(in Frame frame);
+}
+
 /// <summary>
 /// The bytes of the all-reduce, beside Orleans: each worker listens on its own TCP port and
-/// streams chunks to its peers over one connection per pair, while grain calls keep planning and
-/// sequencing the step. Orleans messages top out near 200–250 MB/s between two silos (measured);
-/// a plain socket carries GB/s. A frame is a 40-byte header (kind, generation, step, source rank,
-/// offset, length) and the chunk; the receiver hands it to <see cref="Received"/>.
+/// streams frames to its peers over one connection per pair, while grain calls plan and sequence
+/// the step (Orleans messages top out near 200–250 MB/s between two silos; a socket carries GB/s).
+/// Payloads go from the sender's memory to the receiver's with no copy in between: sends read
+/// the caller's memory, receives land where the <see cref="Sink"/> says. A frame is a 40-byte
+/// header (kind, generation, step, source rank, offset, length) and the payload.
 /// </summary>
 public sealed class DataPlane : IAsyncDisposable
 {
+    public const int MaxFrameBytes = 16 << 20;
     private const int HeaderBytes = 40;
     private const int Magic = 0x47505431; // "GPT1"
+    private const int SocketBufferBytes = 4 << 20;
     private readonly TcpListener listener;
     private readonly ConcurrentDictionary<string, Peer> peers = new();
+    private readonly ConcurrentDictionary<TcpClient, bool> incoming = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly ILogger log;
     private readonly Task accepting;
+    private readonly Lock gate = new();
+    private IFrameSink? sink;
+    private int busy; // sends and payload reads that touch caller memory
+    private TaskCompletionSource? idle;
 
     public DataPlane(IPAddress address, ILogger log)
     {
@@ -42,43 +63,95 @@ public sealed class DataPlane : IAsyncDisposable
     /// <summary>host:port where peers reach this worker.</summary>
     public string Endpoint { get; }
 
-    /// <summary>Called for each frame, on a socket reader's thread: (kind, generation, step, fromRank, offset, bytes).</summary>
-    public Action<FrameKind, long, long, int, long, byte[]>? Received { get; set; }
-
-    public async Task Send(string endpoint, FrameKind kind, long generation, long step, int fromRank, long offset, byte[] bytes)
+    /// <summary>Where frames go; frames that arrive while there is none are read and dropped.</summary>
+    public IFrameSink? Sink
     {
+        get => sink;
+        set
+        {
+            lock (gate) sink = value;
+        }
+    }
+
+    /// <summary>Sends one frame whose payload is read from <paramref name="payload"/> (not copied; keep it alive until this completes).</summary>
+    public async Task Send(string endpoint, Frame frame, ReadOnlyMemory<byte> payload)
+    {
+        if (payload.Length != frame.Length || frame.Length > MaxFrameBytes)
+            throw new ArgumentException($"a frame of {frame.Length} bytes with a payload of {payload.Length} (at most {MaxFrameBytes})", nameof(payload));
         var peer = peers.GetOrAdd(endpoint, e => new Peer(e));
         var header = new byte[HeaderBytes];
         BinaryPrimitives.WriteInt32LittleEndian(header, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), (int)kind);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), generation);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), step);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(24), fromRank);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(28), offset);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), bytes.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), (int)frame.Kind);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), frame.Generation);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), frame.Step);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(24), frame.From);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(28), frame.Offset);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), frame.Length);
         await peer.Gate.WaitAsync(stopping.Token);
+        Enter(receiving: false);
         try
         {
             var stream = await peer.Connect(stopping.Token);
             await stream.WriteAsync(header, stopping.Token);
-            await stream.WriteAsync(bytes, stopping.Token);
+            await stream.WriteAsync(payload, stopping.Token);
         }
-        catch (Exception e) when (e is IOException or SocketException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             peer.Reset();
             throw new IOException($"sending to worker at {endpoint} failed: {e.Message}", e);
         }
         finally
         {
+            Leave();
             peer.Gate.Release();
         }
     }
 
-    /// <summary>Drops the outgoing connections (the worker set changed); the listener stays.</summary>
+    /// <summary>
+    /// Before memory that sends or receives may touch is freed: drops the sink and every
+    /// connection (in-flight transfers fail), then waits until none is left touching memory.
+    /// The listener stays; peers reconnect for the next generation.
+    /// </summary>
+    public Task Quiesce()
+    {
+        Sink = null;
+        ResetPeers();
+        foreach (var client in incoming.Keys) client.Dispose();
+        lock (gate)
+        {
+            if (busy == 0) return Task.CompletedTask;
+            idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return idle.Task;
+        }
+    }
+
+    /// <summary>Drops the outgoing connections (the worker set changed, or a step was aborted).</summary>
     public void ResetPeers()
     {
         foreach (var peer in peers.Values) peer.Reset();
         peers.Clear();
+    }
+
+    /// <summary>Counts a transfer that touches caller memory; a receive gets the sink in the same breath, so a quiesce either waits for it or it sees none.</summary>
+    private IFrameSink? Enter(bool receiving)
+    {
+        lock (gate)
+        {
+            busy++;
+            return receiving ? sink : null;
+        }
+    }
+
+    private void Leave()
+    {
+        lock (gate)
+        {
+            if (--busy == 0 && idle is not null)
+            {
+                idle.TrySetResult();
+                idle = null;
+            }
+        }
     }
 
     private async Task AcceptLoop()
@@ -95,7 +168,8 @@ public sealed class DataPlane : IAsyncDisposable
                 return;
             }
             client.NoDelay = true;
-            client.ReceiveBufferSize = 4 << 20;
+            client.ReceiveBufferSize = SocketBufferBytes;
+            incoming[client] = true;
             _ = Task.Run(() => ReadLoop(client));
         }
     }
@@ -105,44 +179,71 @@ public sealed class DataPlane : IAsyncDisposable
         using var _ = client;
         var stream = client.GetStream();
         var header = new byte[HeaderBytes];
+        byte[]? scratch = null;
         try
         {
             while (!stopping.IsCancellationRequested)
             {
                 await stream.ReadExactlyAsync(header, stopping.Token);
-                if (BinaryPrimitives.ReadInt32LittleEndian(header) != Magic)
-                    throw new InvalidDataException($"a connection from {client.Client.RemoteEndPoint} sent something that is not a Gpt1Cluster frame");
-                var kind = (FrameKind)BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4));
-                long generation = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8));
-                long step = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16));
-                int from = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(24));
-                long offset = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(28));
-                int length = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(36));
-                if (length is < 0 or > WireFormat.MaxChunkBytes) throw new InvalidDataException($"a frame of {length} bytes (at most {WireFormat.MaxChunkBytes})");
-                var bytes = GC.AllocateUninitializedArray<byte>(length);
-                await stream.ReadExactlyAsync(bytes, stopping.Token);
+                var frame = Parse(header, client);
+                var target = Memory<byte>.Empty;
+                var to = Enter(receiving: true);
                 try
                 {
-                    Received?.Invoke(kind, generation, step, from, offset, bytes);
+                    try
+                    {
+                        if (to is not null) target = to.Target(frame);
+                    }
+                    catch (Exception e) when (e is InvalidOperationException or InvalidDataException or ArgumentException)
+                    {
+                        log.LogWarning("Dropped a {Kind} frame of step {Step} from rank {Rank}: {Error}", frame.Kind, frame.Step, frame.From, e.Message);
+                    }
+                    if (target.Length == frame.Length && frame.Length > 0)
+                    {
+                        await stream.ReadExactlyAsync(target, stopping.Token);
+                        to!.Arrived(frame);
+                    }
+                    else
+                    {
+                        scratch ??= new byte[1 << 16];
+                        for (int left = frame.Length; left > 0;)
+                            left -= await stream.ReadAsync(scratch.AsMemory(0, Math.Min(left, scratch.Length)), stopping.Token) is > 0 and var n
+                                ? n : throw new EndOfStreamException();
+                    }
                 }
-                catch (Exception e)
+                finally
                 {
-                    // a chunk of an abandoned generation, or a peer out of step: the step's wait fails on its own
-                    log.LogWarning("Dropped a {Kind} chunk of step {Step} from rank {Rank}: {Error}", kind, step, from, e.Message);
+                    Leave();
                 }
             }
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or OperationCanceledException or InvalidDataException or SocketException)
+        catch (Exception e) when (e is IOException or EndOfStreamException or OperationCanceledException or InvalidDataException or SocketException or ObjectDisposedException)
         {
-            // the peer closed (a re-form, or it died): its sender sees the error
+            // the peer closed (a re-form, or it died) or this side quiesced: the sender sees the error
         }
+        finally
+        {
+            incoming.TryRemove(client, out bool _);
+        }
+    }
+
+    private static Frame Parse(byte[] header, TcpClient client)
+    {
+        if (BinaryPrimitives.ReadInt32LittleEndian(header) != Magic)
+            throw new InvalidDataException($"a connection from {client.Client.RemoteEndPoint} sent something that is not a Gpt1Cluster frame");
+        var frame = new Frame((FrameKind)BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4)),
+            BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)), BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16)),
+            BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(24)), BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(28)),
+            BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(36)));
+        if (frame.Length is < 0 or > MaxFrameBytes) throw new InvalidDataException($"a frame of {frame.Length} bytes (at most {MaxFrameBytes})");
+        return frame;
     }
 
     public async ValueTask DisposeAsync()
     {
         stopping.Cancel();
         listener.Stop();
-        ResetPeers();
+        await Quiesce();
         try
         {
             await accepting;
@@ -163,7 +264,7 @@ public sealed class DataPlane : IAsyncDisposable
             if (client is { Connected: true }) return client.GetStream();
             Reset();
             int colon = endpoint.LastIndexOf(':');
-            var fresh = new TcpClient { NoDelay = true, SendBufferSize = 4 << 20 };
+            var fresh = new TcpClient { NoDelay = true, SendBufferSize = SocketBufferBytes };
             await fresh.ConnectAsync(IPAddress.Parse(endpoint[..colon]), int.Parse(endpoint[(colon + 1)..]), cancel);
             client = fresh;
             return fresh.GetStream();

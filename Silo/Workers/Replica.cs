@@ -39,6 +39,7 @@ public sealed class Replica : IDisposable
             adam = new AdamWShard(step.Flat, Own.Start, Own.End, assignment.Optimizer);
             if (assignment.Start.CheckpointPath is string path)
                 RunCheckpoint.LoadInto(path, step.Flat, adam);
+            Exchange = new ExchangeBuffers(step.Flat.Values, step.Flat.Gradients, Own, assignment.CommDtype);
         }
         catch
         {
@@ -53,32 +54,30 @@ public sealed class Replica : IDisposable
     public FlatParameters Flat => step.Flat;
     public long OptimizerStep => adam.Step;
 
-    /// <summary>Forward + backward of this worker's slice; gradients are ∂(Σ losses / global tokens). Returns Σ token losses.</summary>
+    /// <summary>Forward + backward of this worker's slice, ready for the reduce-scatter; gradients are ∂(Σ losses / global tokens). Returns Σ token losses.</summary>
     public double ComputeGradients(TokenSlice slice, long globalTokens, long stepIndex)
     {
+        double lossSum = 0;
         if (slice.Sequences == 0)
-        {
             step.Flat.ZeroGradients(); // a short last step of an epoch can leave a rank without sequences
-            return 0;
+        else
+        {
+            // Dropout masks are a function of (seed, step, rank), so a resumed run draws the same ones.
+            torch.manual_seed((long)(Mix(assignment.Start.InitSeed, (ulong)stepIndex, (ulong)assignment.Rank) & long.MaxValue));
+            using var ids = torch.tensor(slice.ToInt64(), [slice.Sequences, slice.Width], dtype: ScalarType.Int64, device: Device);
+            lossSum = step.ForwardBackward(ids, globalTokens);
         }
-        // Dropout masks are a function of (seed, step, rank), so a resumed run draws the same ones.
-        torch.manual_seed((long)(Mix(assignment.Start.InitSeed, (ulong)stepIndex, (ulong)assignment.Rank) & long.MaxValue));
-        using var ids = torch.tensor(slice.ToInt64(), [slice.Sequences, slice.Width], dtype: ScalarType.Int64, device: Device);
-        return step.ForwardBackward(ids, globalTokens);
+        Exchange.BeforeReduce();
+        return lossSum;
     }
 
-    /// <summary>This worker's gradient for rank <paramref name="rank"/>'s shard, as wire chunks (offsets in values within the shard), encoded as enumerated (on the tensor thread).</summary>
-    public IEnumerable<(long Offset, byte[] Bytes)> GradientChunksFor(int rank) =>
-        WireFormat.Encode(step.Flat.Gradients, Shards[rank].Start, Shards[rank].Length, assignment.CommDtype);
+    /// <summary>The host memory the collective sends from and receives into (fixed for the replica's life).</summary>
+    public ExchangeBuffers Exchange { get; }
 
-    /// <summary>
-    /// Sums every rank's contribution to this worker's shard in rank order (0, 1, …, N−1), so a
-    /// given N always rounds the same way; returns |g_shard|² of the sum.
-    /// </summary>
-    public double ReduceOwnShard(IReadOnlyList<(long Offset, byte[] Bytes)>[] received)
+    /// <summary>After the reduce-scatter: the summed shard back on the device; returns |g_shard|² of the sum.</summary>
+    public double ReduceFinished()
     {
-        using (var own = step.Flat.Gradients.narrow(0, Own.Start, Own.Length))
-            Exchange.SumInRankOrder(own, assignment.Rank, received, assignment.CommDtype);
+        Exchange.AfterReduce();
         return step.SquaredGradientNorm(Own.Start, Own.End);
     }
 
@@ -88,15 +87,8 @@ public sealed class Replica : IDisposable
         using var values = step.Flat.Values.narrow(0, Own.Start, Own.Length);
         using var gradients = step.Flat.Gradients.narrow(0, Own.Start, Own.Length);
         adam.Apply(values, gradients, learningRate, clipFactor);
+        Exchange.BeforeGather();
     }
-
-    /// <summary>The owned shard's updated parameters as fp32 chunks (offsets in values within the shard).</summary>
-    public IEnumerable<(long Offset, byte[] Bytes)> ParameterChunks() =>
-        WireFormat.Encode(step.Flat.Values, Own.Start, Own.Length, CommDtype.Fp32);
-
-    /// <summary>Writes the peers' updated shards into this replica.</summary>
-    public void ReceiveParameters(IReadOnlyList<(long Offset, byte[] Bytes)>[] received) =>
-        Exchange.WriteGathered(step.Flat.Values, Shards, received);
 
     public CheckpointFile[] Save(string folder) =>
         RunCheckpoint.SaveShard(folder, model, step.Flat, adam, includeParameters: assignment.Rank == 0);
@@ -118,8 +110,10 @@ public sealed class Replica : IDisposable
         return z ^ (z >> 31);
     }
 
+    /// <summary>Frees the tensors; the data plane must be quiesced first (its sockets use this memory).</summary>
     public void Dispose()
     {
+        Exchange?.Dispose();
         adam?.Dispose();
         step?.Dispose();
         model.Dispose();

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gpt1Cluster.Cluster.Tests;
 
-/// <summary>The workers' TCP data plane delivers every frame whole, with its header, and reports a dead peer.</summary>
+/// <summary>The workers' TCP data plane delivers every frame whole, with its header, where its sink says; drops frames nobody wants; reports a dead peer.</summary>
 public sealed class DataPlaneTests
 {
     [Fact]
@@ -13,26 +13,40 @@ public sealed class DataPlaneTests
     {
         await using var sender = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         await using var receiver = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
-        var frames = new ConcurrentQueue<(FrameKind Kind, long Generation, long Step, int From, long Offset, byte[] Bytes)>();
-        var all = new TaskCompletionSource();
         const int Count = 5;
-        receiver.Received = (kind, generation, step, from, offset, bytes) =>
-        {
-            frames.Enqueue((kind, generation, step, from, offset, bytes));
-            if (frames.Count == Count) all.TrySetResult();
-        };
-        var payloads = Enumerable.Range(0, Count).Select(i => Enumerable.Range(0, 1 + i * 3_000_001 % (WireFormat.MaxChunkBytes - 1)).Select(j => (byte)(i + j)).ToArray()).ToList();
-        for (int i = 0; i < Count; i++)
-            await sender.Send(receiver.Endpoint, i % 2 == 0 ? FrameKind.Gradient : FrameKind.Parameters, 7, 100 + i, 3, 1000L * i, payloads[i]);
-        await all.Task.WaitAsync(TimeSpan.FromSeconds(30));
-
-        var received = frames.ToArray();
+        var sink = new Collecting(Count);
+        receiver.Sink = sink;
+        var payloads = Enumerable.Range(0, Count).Select(i => Enumerable.Range(0, 1 + i * 3_000_001 % (DataPlane.MaxFrameBytes - 1)).Select(j => (byte)(i + j)).ToArray()).ToList();
+        var sent = new List<Frame>();
         for (int i = 0; i < Count; i++)
         {
-            Assert.Equal(i % 2 == 0 ? FrameKind.Gradient : FrameKind.Parameters, received[i].Kind);
-            Assert.Equal((7L, 100L + i, 3, 1000L * i), (received[i].Generation, received[i].Step, received[i].From, received[i].Offset));
-            Assert.Equal(payloads[i], received[i].Bytes);
+            sent.Add(new Frame(i % 2 == 0 ? FrameKind.Gradient : FrameKind.Parameters, 7, 100 + i, 3, 1000L * i, payloads[i].Length));
+            await sender.Send(receiver.Endpoint, sent[^1], payloads[i]);
         }
+        await sink.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var received = sink.Frames.ToArray();
+        Assert.Equal(sent, received.Select(r => r.Frame));
+        for (int i = 0; i < Count; i++) Assert.Equal(payloads[i], received[i].Bytes);
+    }
+
+    [Fact]
+    public async Task Frames_nobody_wants_are_read_and_dropped_and_the_connection_goes_on()
+    {
+        await using var sender = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
+        await using var receiver = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
+        var refusing = new Collecting(1) { Refuse = true };
+        receiver.Sink = refusing;
+        var big = new byte[5 << 20];
+        await sender.Send(receiver.Endpoint, new Frame(FrameKind.Gradient, 1, 1, 0, 0, big.Length), big);
+        await refusing.Offered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var wanted = new Collecting(1);
+        receiver.Sink = wanted; // the refused frame is drained before the next header is read
+        byte[] payload = [1, 2, 3];
+        await sender.Send(receiver.Endpoint, new Frame(FrameKind.Parameters, 1, 2, 0, 0, payload.Length), payload);
+        await wanted.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(payload, Assert.Single(wanted.Frames).Bytes);
+        Assert.Equal(2, Assert.Single(wanted.Frames).Frame.Step);
     }
 
     [Fact]
@@ -42,7 +56,30 @@ public sealed class DataPlaneTests
         var gone = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         string endpoint = gone.Endpoint;
         await gone.DisposeAsync();
-        var e = await Assert.ThrowsAsync<IOException>(() => sender.Send(endpoint, FrameKind.Gradient, 0, 0, 0, 0, new byte[16]));
+        var e = await Assert.ThrowsAsync<IOException>(() => sender.Send(endpoint, new Frame(FrameKind.Gradient, 0, 0, 0, 0, 16), new byte[16]));
         Assert.Contains(endpoint, e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Keeps every frame it is offered in a fresh array (or refuses them all).</summary>
+    private sealed class Collecting(int expected) : IFrameSink
+    {
+        private readonly ConcurrentDictionary<Frame, byte[]> targets = new();
+        public ConcurrentQueue<(Frame Frame, byte[] Bytes)> Frames { get; } = new();
+        public TaskCompletionSource All { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Offered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool Refuse { get; init; }
+
+        public Memory<byte> Target(in Frame frame)
+        {
+            Offered.TrySetResult();
+            return Refuse ? Memory<byte>.Empty : targets[frame] = new byte[frame.Length];
+        }
+
+        public void Arrived(in Frame frame)
+        {
+            targets.TryRemove(frame, out var bytes);
+            Frames.Enqueue((frame, bytes!));
+            if (Frames.Count == expected) All.TrySetResult();
+        }
     }
 }

@@ -1,0 +1,168 @@
+using Gpt1Cluster.Contracts.Training;
+using Microsoft.Extensions.Logging;
+
+namespace Gpt1Cluster.Silo.Workers;
+
+/// <summary>
+/// One worker's side of the all-reduce for one generation: a reduce-scatter (each peer is sent
+/// its shard's range of this worker's gradient; peers' contributions to this worker's shard land
+/// in staging and are summed in rank order chunk by chunk as they complete, while the rest is
+/// still on the wire) and an all-gather (this shard's updated parameters to every peer; theirs
+/// land straight in <see cref="ExchangeBuffers.Values"/>). Every byte moves from memory to socket
+/// to memory with no copy between, in frames of <see cref="ChunkValues"/> values. Each worker sends
+/// and receives (N−1)/N of the gradient and of the parameters per step.
+/// </summary>
+public sealed class Collective : IFrameSink, IDisposable
+{
+    /// <summary>Values per frame: 4 MiB of fp32. Small enough that summing overlaps receiving, large enough that headers cost nothing.</summary>
+    public const int ChunkValues = 1 << 20;
+
+    private readonly int rank;
+    private readonly string[] endpoints;
+    private readonly ShardRange[] shards;
+    private readonly CommDtype wire;
+    private readonly int wireBytes;
+    private readonly ExchangeBuffers memory;
+    private readonly DataPlane plane;
+    private readonly HostMemory?[] staging; // per peer rank: its contribution to this shard, in the wire dtype
+    private readonly nint[] sources; // per rank, the start of its contribution (this rank: OwnGradient)
+    private readonly Lock gate = new();
+    private readonly ExchangePhase reduce, gather;
+    private string? failure;
+
+    public Collective(long generation, int rank, string[] endpoints, ShardRange[] shards, CommDtype wire, ExchangeBuffers memory, DataPlane plane)
+    {
+        (Generation, this.rank, this.endpoints, this.shards, this.wire, this.memory, this.plane) = (generation, rank, endpoints, shards, wire, memory, plane);
+        wireBytes = wire == CommDtype.Bf16 ? 2 : 4;
+        int n = endpoints.Length;
+        long own = shards[rank].Length;
+        staging = new HostMemory?[n];
+        sources = new nint[n];
+        for (int r = 0; r < n; r++)
+        {
+            if (r == rank) continue;
+            staging[r] = HostMemory.Allocate(own * wireBytes);
+            sources[r] = staging[r]!.Address;
+        }
+        sources[rank] = memory.OwnGradient.Address;
+        reduce = new ExchangePhase("reduce-scatter", n, rank, Chunks(own), 0, summing: true);
+        gather = new ExchangePhase("all-gather", n, rank, 0, shards.Where((s, r) => r != rank && s.Length > 0).Count(), summing: false);
+    }
+
+    public long Generation { get; }
+
+    /// <summary>Sends this worker's gradient ranges to their owners and waits until its own shard holds the sum.</summary>
+    public async Task ReduceScatter(long step)
+    {
+        List<int> ready;
+        Task done;
+        lock (gate) done = reduce.Begin(step, failure, out ready); // chunks whose peer parts came while this worker computed
+        var sends = Enumerable.Range(1, endpoints.Length - 1).Select(k => (rank + k) % endpoints.Length)
+            .Select(to => SendRange(to, FrameKind.Gradient, step, memory.Wire, shards[to].Start * wireBytes, shards[to].Length, wireBytes)).ToList();
+        foreach (int chunk in ready) Sum(chunk);
+        await Finish(sends, done);
+    }
+
+    /// <summary>Sends this worker's updated shard to every peer and waits until all of theirs are in.</summary>
+    public async Task AllGather(long step)
+    {
+        Task done;
+        lock (gate) done = gather.Begin(step, failure, out _);
+        var own = shards[rank];
+        var sends = Enumerable.Range(1, endpoints.Length - 1).Select(k => (rank + k) % endpoints.Length)
+            .Select(to => SendRange(to, FrameKind.Parameters, step, memory.Values, own.Start * 4, own.Length, 4)).ToList();
+        await Finish(sends, done);
+    }
+
+    /// <summary>Fails the waits of this generation for good: a peer is gone, or a new worker set is forming.</summary>
+    public void Fail(string reason)
+    {
+        lock (gate)
+        {
+            failure ??= $"aborted: {reason}";
+            reduce.Fail(failure);
+            gather.Fail(failure);
+        }
+    }
+
+    public Memory<byte> Target(in Frame frame)
+    {
+        lock (gate)
+        {
+            if (frame.Generation != Generation || failure is not null) return Memory<byte>.Empty; // a re-formed or abandoned step
+            try
+            {
+                var phase = frame.Kind == FrameKind.Gradient ? reduce : gather;
+                long length = frame.Kind == FrameKind.Gradient ? shards[rank].Length : shards[frame.From].Length;
+                int bytesPerValue = frame.Kind == FrameKind.Gradient ? wireBytes : 4;
+                phase.Accept(frame, length, bytesPerValue);
+                return frame.Kind == FrameKind.Gradient
+                    ? staging[frame.From]!.Slice(frame.Offset * wireBytes, frame.Length)
+                    : memory.Values.Slice((shards[frame.From].Start + frame.Offset) * 4, frame.Length);
+            }
+            catch (InvalidDataException e)
+            {
+                Fail(e.Message); // the step cannot complete: fail it now rather than time out
+                throw;
+            }
+        }
+    }
+
+    public void Arrived(in Frame frame)
+    {
+        int chunk = (int)(frame.Offset / ChunkValues);
+        bool sum;
+        lock (gate)
+        {
+            if (frame.Kind == FrameKind.Parameters)
+            {
+                gather.FrameArrived(last: frame.Offset + frame.Length / 4 >= shards[frame.From].Length);
+                return;
+            }
+            sum = reduce.ChunkArrived(chunk);
+        }
+        if (sum) Sum(chunk);
+    }
+
+    /// <summary>Chunk <paramref name="chunk"/> of this shard = Σ over ranks in rank order (on whichever thread completed it).</summary>
+    private unsafe void Sum(int chunk)
+    {
+        long start = (long)chunk * ChunkValues;
+        long count = Math.Min(ChunkValues, shards[rank].Length - start);
+        Span<nint> at = stackalloc nint[sources.Length];
+        for (int r = 0; r < at.Length; r++) at[r] = sources[r] + (nint)(start * (r == rank ? 4 : wireBytes));
+        float* own = (float*)at[rank];
+        RankOrderSum.Sum(own, rank, own, at, count, wire);
+        lock (gate) reduce.ChunkSummed();
+    }
+
+    private async Task SendRange(int to, FrameKind kind, long step, HostMemory source, long startByte, long values, int bytesPerValue)
+    {
+        for (long offset = 0; offset < values; offset += ChunkValues)
+        {
+            int bytes = (int)(Math.Min(ChunkValues, values - offset) * bytesPerValue);
+            await plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, offset, bytes), source.Slice(startByte + offset * bytesPerValue, bytes));
+        }
+    }
+
+    /// <summary>Waits for the sends and the phase; a failed phase ends the wait at once (its sends are cut off by the abort's connection reset).</summary>
+    private static async Task Finish(List<Task> sends, Task done)
+    {
+        var sent = Task.WhenAll(sends);
+        if (await Task.WhenAny(sent, done) == done && done.IsFaulted)
+        {
+            _ = sent.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: the step is abandoned anyway
+            await done;
+        }
+        await sent;
+        await done;
+    }
+
+    private static int Chunks(long values) => (int)((values + ChunkValues - 1) / ChunkValues);
+
+    /// <summary>Frees the staging; call only after <see cref="DataPlane.Quiesce"/>.</summary>
+    public void Dispose()
+    {
+        foreach (var s in staging) s?.Dispose();
+    }
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Workers;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gpt1Cluster.Cluster.Tests;
+
+/// <summary>
+/// The workers' all-reduce over real loopback sockets, without Orleans: the reduce-scatter leaves
+/// each rank's shard bit-equal to the contributions added in rank order, the all-gather leaves
+/// every replica equal, a second step reuses the buffers, and a failure ends the wait at once.
+/// </summary>
+public sealed class CollectiveTests
+{
+    private const long Count = 2 * Collective.ChunkValues + 123_457; // several chunks per shard, none of them full at the end
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task Two_steps_of_reduce_scatter_and_all_gather_match_the_rank_order_sum(int n)
+    {
+        await using var ranks = await Ranks.Start(n, CommDtype.Fp32);
+        for (int step = 1; step <= 2; step++)
+        {
+            ranks.FillGradients(seed: step);
+            using var sum = ranks.RankOrderSum(receiver: -1);
+            await ranks.All(r => ranks.Collectives[r].ReduceScatter(step));
+            for (int r = 0; r < n; r++)
+                Assert.True(Same(ranks.Shard(ranks.Gradients[r], r), ranks.Shard(sum, r)), $"rank {r}'s shard after the reduce-scatter of step {step}");
+
+            for (int r = 0; r < n; r++) ranks.Shard(ranks.Values[r], r).copy_(ranks.Shard(ranks.Gradients[r], r)); // the "update"
+            await ranks.All(r => ranks.Collectives[r].AllGather(step));
+            for (int r = 0; r < n; r++)
+                Assert.True(Same(ranks.Values[r], sum), $"rank {r}'s parameters after the all-gather of step {step}");
+        }
+    }
+
+    [Fact]
+    public async Task With_bf16_on_the_wire_peers_contributions_are_rounded_once_and_the_own_one_is_not()
+    {
+        await using var ranks = await Ranks.Start(3, CommDtype.Bf16);
+        ranks.FillGradients(seed: 5);
+        var sums = Enumerable.Range(0, 3).Select(r => ranks.RankOrderSum(receiver: r)).ToArray();
+        for (int r = 0; r < 3; r++) ranks.Memory[r].BeforeReduce();
+        await ranks.All(r => ranks.Collectives[r].ReduceScatter(1));
+        for (int r = 0; r < 3; r++)
+            Assert.True(Same(ranks.Shard(ranks.Gradients[r], r), ranks.Shard(sums[r], r)), $"rank {r}'s shard");
+        foreach (var s in sums) s.Dispose();
+    }
+
+    [Fact]
+    public async Task A_failed_exchange_ends_the_wait_at_once()
+    {
+        await using var ranks = await Ranks.Start(2, CommDtype.Fp32);
+        ranks.FillGradients(seed: 1);
+        var waiting = ranks.Collectives[0].ReduceScatter(1); // rank 1 never sends its part
+        ranks.Collectives[0].Fail("rank 1's silo died");
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("rank 1's silo died", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_frame_out_of_place_fails_the_step_instead_of_hanging_it()
+    {
+        await using var ranks = await Ranks.Start(2, CommDtype.Fp32);
+        ranks.FillGradients(seed: 1);
+        var waiting = ranks.Collectives[0].ReduceScatter(1);
+        var rogue = new byte[4096];
+        await ranks.Planes[1].Send(ranks.Planes[0].Endpoint, new Frame(FrameKind.Gradient, Ranks.Generation, 1, 1, 5, rogue.Length), rogue);
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("rank 1 sent reduce-scatter values [5", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Bit for bit.</summary>
+    private static bool Same(Tensor a, Tensor b) => a.bytes.SequenceEqual(b.bytes);
+
+    /// <summary>N ranks in this process, each with its own data plane, flat buffers and collective.</summary>
+    private sealed class Ranks : IAsyncDisposable
+    {
+        public const long Generation = 42;
+        private readonly ShardRange[] shards;
+
+        private Ranks(int n, CommDtype dtype)
+        {
+            Dtype = dtype;
+            shards = ShardRange.Split(Count, n);
+            Planes = Enumerable.Range(0, n).Select(_ => new DataPlane(IPAddress.Loopback, NullLogger.Instance)).ToArray();
+            Values = Enumerable.Range(0, n).Select(_ => torch.zeros(Count)).ToArray();
+            Gradients = Enumerable.Range(0, n).Select(_ => torch.zeros(Count)).ToArray();
+            Memory = Enumerable.Range(0, n).Select(r => new ExchangeBuffers(Values[r], Gradients[r], shards[r], dtype)).ToArray();
+            var endpoints = Planes.Select(p => p.Endpoint).ToArray();
+            Collectives = Enumerable.Range(0, n).Select(r => new Collective(Generation, r, endpoints, shards, dtype, Memory[r], Planes[r])).ToArray();
+            for (int r = 0; r < n; r++) Planes[r].Sink = Collectives[r];
+        }
+
+        public CommDtype Dtype { get; }
+        public DataPlane[] Planes { get; }
+        public Tensor[] Values { get; }
+        public Tensor[] Gradients { get; }
+        public ExchangeBuffers[] Memory { get; }
+        public Collective[] Collectives { get; }
+
+        public static Task<Ranks> Start(int n, CommDtype dtype) => Task.FromResult(new Ranks(n, dtype));
+
+        public void FillGradients(int seed)
+        {
+            var generator = new Generator().manual_seed(seed);
+            foreach (var g in Gradients) g.copy_(torch.randn(Count, generator: generator));
+        }
+
+        /// <summary>((0 + g₀) + g₁) + … as separate tensor adds; with bf16, every rank but <paramref name="receiver"/> rounded to bf16 first.</summary>
+        public Tensor RankOrderSum(int receiver)
+        {
+            var sum = torch.zeros(Count);
+            for (int r = 0; r < Gradients.Length; r++)
+            {
+                if (Dtype == CommDtype.Fp32 || r == receiver) sum.add_(Gradients[r]);
+                else
+                {
+                    using var rounded = Gradients[r].to(ScalarType.BFloat16).to(ScalarType.Float32);
+                    sum.add_(rounded);
+                }
+            }
+            return sum;
+        }
+
+        public Tensor Shard(Tensor flat, int rank) => flat.narrow(0, shards[rank].Start, shards[rank].Length);
+
+        public Task All(Func<int, Task> each) => Task.WhenAll(Enumerable.Range(0, Planes.Length).Select(r => Task.Run(() => each(r))))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var p in Planes) await p.DisposeAsync();
+            foreach (var c in Collectives) c.Dispose();
+            foreach (var m in Memory) m.Dispose();
+            foreach (var t in Values.Concat(Gradients)) t.Dispose();
+        }
+    }
+}
