@@ -138,5 +138,12 @@ public interface IAllReduceBenchGrain : IGrainWithStringKey
 
     /// <summary>One all-reduce of the filled buffer; returns the seconds this rank spent in it and checks the sum.</summary>
     [ResponseTimeout("00:05:00")]
-    Task<double> Run(long iteration);
+    Task<AllReduceTiming> Run(long iteration);
 }
+
+/// <summary>One rank's seconds in one benchmark all-reduce, and in its two halves.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AllReduceTiming(
+    [property: Id(0)] double Seconds,
+    [property: Id(1)] double ReduceScatter,
+    [property: Id(2)] double AllGather);

@@ -49,21 +49,24 @@ public static class BenchAllReduceCommand
             var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
             var endpoints = await Task.WhenAll(peers.Select(p => p.Endpoint()));
             await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
-            var seconds = new List<double>();
+            var timings = new List<AllReduceTiming>();
             for (int it = 0; it <= repeats; it++) // 0 warms up: connections, buffers, pages
             {
                 await Task.WhenAll(peers.Select(p => p.Fill())); // the barrier: every rank starts filled
                 var perRank = await Task.WhenAll(peers.Select(p => p.Run(it)));
-                if (it > 0) seconds.Add(perRank.Max()); // the slowest rank's time is the all-reduce's
+                if (it > 0) timings.Add(perRank.MaxBy(t => t.Seconds)!); // the slowest rank's time is the all-reduce's
             }
-            double best = seconds.Min(), bytes = numel * 4.0;
+            var fastest = timings.MinBy(t => t.Seconds)!;
+            double best = fastest.Seconds, bytes = numel * 4.0;
             var peer = RunGloo(glooScript, n, numel, repeats);
             double? glooBest = peer?.GetProperty("seconds_min").GetDouble();
             var report = new
             {
                 bench = "allreduce", silos = n, numel, bytes = (long)bytes, comm_dtype = dtype.ToString().ToLowerInvariant(), repeats,
                 seconds_min = Math.Round(best, 4),
-                seconds_median = Math.Round(seconds.Order().ElementAt(seconds.Count / 2), 4),
+                seconds_median = Math.Round(BenchMath.Median(timings.Select(t => t.Seconds).ToList()), 4),
+                reduce_scatter_seconds = Math.Round(fastest.ReduceScatter, 4),
+                all_gather_seconds = Math.Round(fastest.AllGather, 4),
                 algbw_gbps = Math.Round(bytes / best / 1e9, 3),
                 busbw_gbps = Math.Round(bytes / best / 1e9 * 2 * (n - 1) / n, 3),
                 gloo_seconds_min = glooBest,
@@ -71,7 +74,7 @@ public static class BenchAllReduceCommand
                 ratio_vs_gloo = glooBest is double g ? Math.Round(g / best, 3) : (double?)null,
             };
             Console.WriteLine(json ? JsonSerializer.Serialize(report)
-                : $"{n} silos, {numel:N0} fp32 values: {best:F3} s (algbw {report.algbw_gbps} GB/s, busbw {report.busbw_gbps} GB/s)" +
+                : $"{n} silos, {numel:N0} fp32 values: {best:F3} s (reduce-scatter {fastest.ReduceScatter:F3} s + all-gather {fastest.AllGather:F3} s; algbw {report.algbw_gbps} GB/s, busbw {report.busbw_gbps} GB/s)" +
                   (glooBest is double gb ? $"; gloo {gb:F3} s; ours is {report.ratio_vs_gloo}× gloo's speed" : "; gloo not run"));
             return 0;
         }

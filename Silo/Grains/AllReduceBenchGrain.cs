@@ -49,13 +49,14 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
         await thread!.Run(() => b.fill_(rank + 1));
     }
 
-    public async Task<double> Run(long iteration)
+    public async Task<AllReduceTiming> Run(long iteration)
     {
         if (buffer is not { } b || memory is not { } m || collective is not { } c) throw new InvalidOperationException("call Setup first");
         var clock = Stopwatch.StartNew();
         await thread!.Run(m.BeforeReduce);
         await c.ReduceScatter(iteration);
         await thread.Run(m.AfterReduce);
+        double reduceScatter = clock.Elapsed.TotalSeconds;
         await c.AllGather(iteration);
         await thread.Run(m.AfterGather);
         double seconds = clock.Elapsed.TotalSeconds;
@@ -63,7 +64,7 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
         var (first, last) = await thread.Run(() => (b[0].item<float>(), b[-1].item<float>()));
         if (first != expected || last != expected)
             throw new InvalidOperationException($"all-reduce of rank + 1 over {ranks} ranks gave {first} … {last}, expected {expected}");
-        return seconds;
+        return new AllReduceTiming(seconds, reduceScatter, seconds - reduceScatter);
     }
 
     /// <summary>Frees the buffers once no socket can touch them.</summary>

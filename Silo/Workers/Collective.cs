@@ -57,10 +57,9 @@ public sealed class Collective : IFrameSink, IDisposable
         List<int> ready;
         Task done;
         lock (gate) done = reduce.Begin(step, failure, out ready); // chunks whose peer parts came while this worker computed
-        var sends = Enumerable.Range(1, endpoints.Length - 1).Select(k => (rank + k) % endpoints.Length)
-            .Select(to => SendRange(to, FrameKind.Gradient, step, memory.Wire, shards[to].Start * wireBytes, shards[to].Length, wireBytes)).ToList();
+        var sends = SendToPeers(to => SendRange(to, FrameKind.Gradient, step, memory.Wire, shards[to].Start * wireBytes, shards[to].Length, wireBytes));
         foreach (int chunk in ready) Sum(chunk);
-        await Finish(sends, done);
+        await Finish(sends, done).ConfigureAwait(false);
     }
 
     /// <summary>Sends this worker's updated shard to every peer and waits until all of theirs are in.</summary>
@@ -69,9 +68,8 @@ public sealed class Collective : IFrameSink, IDisposable
         Task done;
         lock (gate) done = gather.Begin(step, failure, out _);
         var own = shards[rank];
-        var sends = Enumerable.Range(1, endpoints.Length - 1).Select(k => (rank + k) % endpoints.Length)
-            .Select(to => SendRange(to, FrameKind.Parameters, step, memory.Values, own.Start * 4, own.Length, 4)).ToList();
-        await Finish(sends, done);
+        var sends = SendToPeers(to => SendRange(to, FrameKind.Parameters, step, memory.Values, own.Start * 4, own.Length, 4));
+        await Finish(sends, done).ConfigureAwait(false);
     }
 
     /// <summary>Fails the waits of this generation for good: a peer is gone, or a new worker set is forming.</summary>
@@ -136,12 +134,16 @@ public sealed class Collective : IFrameSink, IDisposable
         lock (gate) reduce.ChunkSummed();
     }
 
+    /// <summary>Starts a send to every peer at once, off the caller's scheduler (a grain's would serialise their continuations).</summary>
+    private List<Task> SendToPeers(Func<int, Task> sendTo) =>
+        Enumerable.Range(1, endpoints.Length - 1).Select(k => (rank + k) % endpoints.Length).Select(to => Task.Run(() => sendTo(to))).ToList();
+
     private async Task SendRange(int to, FrameKind kind, long step, HostMemory source, long startByte, long values, int bytesPerValue)
     {
         for (long offset = 0; offset < values; offset += ChunkValues)
         {
             int bytes = (int)(Math.Min(ChunkValues, values - offset) * bytesPerValue);
-            await plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, offset, bytes), source.Slice(startByte + offset * bytesPerValue, bytes));
+            await plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, offset, bytes), source.Slice(startByte + offset * bytesPerValue, bytes)).ConfigureAwait(false);
         }
     }
 
@@ -149,13 +151,13 @@ public sealed class Collective : IFrameSink, IDisposable
     private static async Task Finish(List<Task> sends, Task done)
     {
         var sent = Task.WhenAll(sends);
-        if (await Task.WhenAny(sent, done) == done && done.IsFaulted)
+        if (await Task.WhenAny(sent, done).ConfigureAwait(false) == done && done.IsFaulted)
         {
             _ = sent.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: the step is abandoned anyway
-            await done;
+            await done.ConfigureAwait(false);
         }
-        await sent;
-        await done;
+        await sent.ConfigureAwait(false);
+        await done.ConfigureAwait(false);
     }
 
     private static int Chunks(long values) => (int)((values + ChunkValues - 1) / ChunkValues);

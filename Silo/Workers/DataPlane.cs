@@ -87,13 +87,13 @@ public sealed class DataPlane : IAsyncDisposable
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(24), frame.From);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(28), frame.Offset);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), frame.Length);
-        await peer.Gate.WaitAsync(stopping.Token);
+        await peer.Gate.WaitAsync(stopping.Token).ConfigureAwait(false);
         Enter(receiving: false);
         try
         {
-            var stream = await peer.Connect(stopping.Token);
-            await stream.WriteAsync(header, stopping.Token);
-            await stream.WriteAsync(payload, stopping.Token);
+            var stream = await peer.Connect(stopping.Token).ConfigureAwait(false);
+            await stream.WriteAsync(header, stopping.Token).ConfigureAwait(false);
+            await stream.WriteAsync(payload, stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -161,7 +161,7 @@ public sealed class DataPlane : IAsyncDisposable
             TcpClient client;
             try
             {
-                client = await listener.AcceptTcpClientAsync(stopping.Token);
+                client = await listener.AcceptTcpClientAsync(stopping.Token).ConfigureAwait(false);
             }
             catch (Exception) when (stopping.IsCancellationRequested)
             {
@@ -184,7 +184,7 @@ public sealed class DataPlane : IAsyncDisposable
         {
             while (!stopping.IsCancellationRequested)
             {
-                await stream.ReadExactlyAsync(header, stopping.Token);
+                await stream.ReadExactlyAsync(header, stopping.Token).ConfigureAwait(false);
                 var frame = Parse(header, client);
                 var target = Memory<byte>.Empty;
                 var to = Enter(receiving: true);
@@ -200,7 +200,7 @@ public sealed class DataPlane : IAsyncDisposable
                     }
                     if (target.Length == frame.Length && frame.Length > 0)
                     {
-                        await stream.ReadExactlyAsync(target, stopping.Token);
+                        await stream.ReadExactlyAsync(target, stopping.Token).ConfigureAwait(false);
                         to!.Arrived(frame);
                     }
                     else
@@ -243,10 +243,10 @@ public sealed class DataPlane : IAsyncDisposable
     {
         stopping.Cancel();
         listener.Stop();
-        await Quiesce();
+        await Quiesce().ConfigureAwait(false);
         try
         {
-            await accepting;
+            await accepting.ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -265,7 +265,7 @@ public sealed class DataPlane : IAsyncDisposable
             Reset();
             int colon = endpoint.LastIndexOf(':');
             var fresh = new TcpClient { NoDelay = true, SendBufferSize = SocketBufferBytes };
-            await fresh.ConnectAsync(IPAddress.Parse(endpoint[..colon]), int.Parse(endpoint[(colon + 1)..]), cancel);
+            await fresh.ConnectAsync(IPAddress.Parse(endpoint[..colon]), int.Parse(endpoint[(colon + 1)..]), cancel).ConfigureAwait(false);
             client = fresh;
             return fresh.GetStream();
         }
