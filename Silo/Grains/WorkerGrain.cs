@@ -71,8 +71,9 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         collective = new Collective(assignment.Generation, assignment.Rank, assignment.PeerEndpoints, r.Shards, assignment.CommDtype, r.Exchange, plane!);
         plane!.Sink = collective;
         this.assignment = assignment;
-        log.LogInformation("Worker {Worker} joined run {Run} as rank {Rank} of {N} (generation {Generation}), shard [{Start}, {End})",
-            this.GetPrimaryKeyString(), assignment.RunId, assignment.Rank, n, assignment.Generation, replica!.Own.Start, replica.Own.End);
+        log.LogInformation("Worker {Worker} joined run {Run} as rank {Rank} of {N} (generation {Generation}), shard [{Start}, {End}); " +
+            "peers through shared memory: {Shared}, over TCP: {Tcp}", this.GetPrimaryKeyString(), assignment.RunId, assignment.Rank, n,
+            assignment.Generation, replica!.Own.Start, replica.Own.End, collective.SharedMemoryPeers, n - 1 - collective.SharedMemoryPeers);
     }
 
     public async Task<ComputeResult> Compute(long generation, long step, long globalTokens)

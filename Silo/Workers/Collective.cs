@@ -24,23 +24,29 @@ public sealed class Collective : IFrameSink, IDisposable
     private readonly int wireBytes;
     private readonly ExchangeBuffers memory;
     private readonly DataPlane plane;
-    private readonly HostMemory?[] staging; // per peer rank: its contribution to this shard, in the wire dtype
-    private readonly nint[] sources; // per rank, the start of its contribution (this rank: OwnGradient)
+    private readonly SameHostPeers sameHost;
+    private readonly HostMemory?[] staging; // per peer over TCP: its contribution to this shard, in the wire dtype
+    private readonly nint[] sources; // per rank, the start of its contribution (this rank: OwnGradient; a same-host peer: its segment)
+    private readonly nint[] sharedShards; // per same-host peer: its segment holding its updated shard
     private readonly Lock gate = new();
     private readonly ExchangePhase reduce, gather;
     private string? failure;
 
-    public Collective(long generation, int rank, string[] endpoints, ShardRange[] shards, CommDtype wire, ExchangeBuffers memory, DataPlane plane)
+    /// <param name="sharedMemory">whether same-host peers may exchange through shared memory (also off with GPT1_SHM=0)</param>
+    public Collective(long generation, int rank, string[] endpoints, ShardRange[] shards, CommDtype wire, ExchangeBuffers memory, DataPlane plane,
+        bool sharedMemory = true)
     {
         (Generation, this.rank, this.endpoints, this.shards, this.wire, this.memory, this.plane) = (generation, rank, endpoints, shards, wire, memory, plane);
         wireBytes = wire == CommDtype.Bf16 ? 2 : 4;
         int n = endpoints.Length;
         long own = shards[rank].Length;
+        sameHost = new SameHostPeers(endpoints, rank, generation, shards[^1].End * wireBytes, own * 4, sharedMemory);
         staging = new HostMemory?[n];
         sources = new nint[n];
+        sharedShards = new nint[n];
         for (int r = 0; r < n; r++)
         {
-            if (r == rank) continue;
+            if (r == rank || sameHost.IsLocal(r)) continue;
             staging[r] = HostMemory.Allocate(own * wireBytes);
             sources[r] = staging[r]!.Address;
         }
@@ -51,13 +57,18 @@ public sealed class Collective : IFrameSink, IDisposable
 
     public long Generation { get; }
 
+    /// <summary>How many peers exchange with this worker through shared memory (the rest: TCP).</summary>
+    public int SharedMemoryPeers => Enumerable.Range(0, endpoints.Length).Count(sameHost.IsLocal);
+
     /// <summary>Sends this worker's gradient ranges to their owners and waits until its own shard holds the sum.</summary>
     public async Task ReduceScatter(long step)
     {
         List<int> ready;
         Task done;
         lock (gate) done = reduce.Begin(step, failure, out ready); // chunks whose peer parts came while this worker computed
-        var sends = SendToPeers(to => SendRange(to, FrameKind.Gradient, step, memory.Wire, shards[to].Start * wireBytes, shards[to].Length, wireBytes));
+        var sends = SendToPeers(to => sameHost.IsLocal(to)
+            ? Share(to, FrameKind.GradientShared, step, memory.Wire.Address + (nint)(shards[to].Start * wireBytes), sameHost.GradientsOut!.Data + (nint)(shards[to].Start * wireBytes), shards[to].Length * wireBytes)
+            : SendRange(to, FrameKind.Gradient, step, memory.Wire, shards[to].Start * wireBytes, shards[to].Length, wireBytes));
         foreach (int chunk in ready) Sum(chunk);
         await Finish(sends, done).ConfigureAwait(false);
     }
@@ -68,7 +79,11 @@ public sealed class Collective : IFrameSink, IDisposable
         Task done;
         lock (gate) done = gather.Begin(step, failure, out _);
         var own = shards[rank];
-        var sends = SendToPeers(to => SendRange(to, FrameKind.Parameters, step, memory.Values, own.Start * 4, own.Length, 4));
+        var shared = sameHost.ShardOut is { } segment
+            ? Task.Run(() => Copy(memory.Values.Address + (nint)(own.Start * 4), segment.Data, own.Length * 4)) : Task.CompletedTask;
+        var sends = SendToPeers(to => sameHost.IsLocal(to)
+            ? NoticeAfter(shared, to, FrameKind.ParametersShared, step)
+            : SendRange(to, FrameKind.Parameters, step, memory.Values, own.Start * 4, own.Length, 4));
         await Finish(sends, done).ConfigureAwait(false);
     }
 
@@ -83,20 +98,30 @@ public sealed class Collective : IFrameSink, IDisposable
         }
     }
 
-    public Memory<byte> Target(in Frame frame)
+    public Memory<byte>? Target(in Frame frame)
     {
         lock (gate)
         {
-            if (frame.Generation != Generation || failure is not null) return Memory<byte>.Empty; // a re-formed or abandoned step
+            if (frame.Generation != Generation || failure is not null) return null; // a re-formed or abandoned step
             try
             {
-                var phase = frame.Kind == FrameKind.Gradient ? reduce : gather;
-                long length = frame.Kind == FrameKind.Gradient ? shards[rank].Length : shards[frame.From].Length;
-                int bytesPerValue = frame.Kind == FrameKind.Gradient ? wireBytes : 4;
-                phase.Accept(frame, length, bytesPerValue);
-                return frame.Kind == FrameKind.Gradient
-                    ? staging[frame.From]!.Slice(frame.Offset * wireBytes, frame.Length)
-                    : memory.Values.Slice((shards[frame.From].Start + frame.Offset) * 4, frame.Length);
+                bool gradient = frame.Kind is FrameKind.Gradient or FrameKind.GradientShared;
+                var phase = gradient ? reduce : gather;
+                long length = gradient ? shards[rank].Length : shards[frame.From].Length;
+                phase.Accept(frame, length, gradient ? wireBytes : 4, whole: frame.Kind is FrameKind.GradientShared or FrameKind.ParametersShared);
+                switch (frame.Kind)
+                {
+                    case FrameKind.Gradient:
+                        return staging[frame.From]!.Slice(frame.Offset * wireBytes, frame.Length);
+                    case FrameKind.Parameters:
+                        return memory.Values.Slice((shards[frame.From].Start + frame.Offset) * 4, frame.Length);
+                    case FrameKind.GradientShared:
+                        sources[frame.From] = sameHost.GradientsOf(frame.From, frame.Offset) + (nint)(shards[rank].Start * wireBytes);
+                        return Memory<byte>.Empty;
+                    default:
+                        sharedShards[frame.From] = sameHost.ShardOf(frame.From, frame.Offset);
+                        return Memory<byte>.Empty;
+                }
             }
             catch (InvalidDataException e)
             {
@@ -108,18 +133,21 @@ public sealed class Collective : IFrameSink, IDisposable
 
     public void Arrived(in Frame frame)
     {
-        int chunk = (int)(frame.Offset / ChunkValues);
-        bool sum;
-        lock (gate)
+        switch (frame.Kind)
         {
-            if (frame.Kind == FrameKind.Parameters)
-            {
-                gather.FrameArrived(last: frame.Offset + frame.Length / 4 >= shards[frame.From].Length);
+            case FrameKind.Parameters:
+                lock (gate) gather.FrameArrived(last: frame.Offset + frame.Length / 4 >= shards[frame.From].Length);
                 return;
-            }
-            sum = reduce.ChunkArrived(chunk);
+            case FrameKind.ParametersShared:
+                var from = shards[frame.From];
+                Copy(sharedShards[frame.From], memory.Values.Address + (nint)(from.Start * 4), from.Length * 4);
+                lock (gate) gather.FrameArrived(last: true);
+                return;
         }
-        if (sum) Sum(chunk);
+        List<int> complete;
+        lock (gate)
+            complete = frame.Kind == FrameKind.Gradient ? reduce.ChunkArrived((int)(frame.Offset / ChunkValues)) : reduce.AllChunksArrived();
+        foreach (int chunk in complete) Sum(chunk);
     }
 
     /// <summary>Chunk <paramref name="chunk"/> of this shard = Σ over ranks in rank order (on whichever thread completed it).</summary>
@@ -137,6 +165,24 @@ public sealed class Collective : IFrameSink, IDisposable
     /// <summary>Starts a send to every peer at once, off the caller's scheduler (a grain's would serialise their continuations).</summary>
     private List<Task> SendToPeers(Func<int, Task> sendTo) =>
         Enumerable.Range(1, endpoints.Length - 1).Select(k => (rank + k) % endpoints.Length).Select(to => Task.Run(() => sendTo(to))).ToList();
+
+    /// <summary>A same-host peer's range: copied into this worker's segment, then announced.</summary>
+    private async Task Share(int to, FrameKind kind, long step, nint from, nint into, long bytes)
+    {
+        Copy(from, into, bytes);
+        await Notice(to, kind, step).ConfigureAwait(false);
+    }
+
+    private async Task NoticeAfter(Task copied, int to, FrameKind kind, long step)
+    {
+        await copied.ConfigureAwait(false);
+        await Notice(to, kind, step).ConfigureAwait(false);
+    }
+
+    private Task Notice(int to, FrameKind kind, long step) =>
+        plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, sameHost.Token, 0), ReadOnlyMemory<byte>.Empty);
+
+    private static unsafe void Copy(nint from, nint into, long bytes) => Buffer.MemoryCopy((void*)from, (void*)into, bytes, bytes);
 
     private async Task SendRange(int to, FrameKind kind, long step, HostMemory source, long startByte, long values, int bytesPerValue)
     {
@@ -166,5 +212,6 @@ public sealed class Collective : IFrameSink, IDisposable
     public void Dispose()
     {
         foreach (var s in staging) s?.Dispose();
+        sameHost.Dispose();
     }
 }

@@ -11,6 +11,12 @@ public enum FrameKind
 {
     Gradient = 1,
     Parameters = 2,
+
+    /// <summary>No payload: the sender's gradient is in its shared segment (same host); Offset carries the segment's token.</summary>
+    GradientShared = 3,
+
+    /// <summary>No payload: the sender's updated shard is in its shared segment; Offset carries the token.</summary>
+    ParametersShared = 4,
 }
 
 /// <summary>A frame's header: what the payload is and where it belongs (offset in values within the receiver's range).</summary>
@@ -19,8 +25,8 @@ public readonly record struct Frame(FrameKind Kind, long Generation, long Step, 
 /// <summary>Where received payloads go: the data plane reads each one straight into the memory <see cref="Target"/> names.</summary>
 public interface IFrameSink
 {
-    /// <summary>The memory the payload is read into (exactly <see cref="Frame.Length"/> bytes), or empty to drop it. May throw to reject the frame.</summary>
-    Memory<byte> Target(in Frame frame);
+    /// <summary>The memory the payload is read into (exactly <see cref="Frame.Length"/> bytes), or null to drop the frame. May throw to reject it.</summary>
+    Memory<byte>? Target(in Frame frame);
 
     /// <summary>The payload is in place (called on the socket reader; may do the reduce for a completed chunk).</summary>
     void Arrived(in Frame frame);
@@ -186,7 +192,7 @@ public sealed class DataPlane : IAsyncDisposable
             {
                 await stream.ReadExactlyAsync(header, stopping.Token).ConfigureAwait(false);
                 var frame = Parse(header, client);
-                var target = Memory<byte>.Empty;
+                Memory<byte>? target = null;
                 var to = Enter(receiving: true);
                 try
                 {
@@ -198,9 +204,9 @@ public sealed class DataPlane : IAsyncDisposable
                     {
                         log.LogWarning("Dropped a {Kind} frame of step {Step} from rank {Rank}: {Error}", frame.Kind, frame.Step, frame.From, e.Message);
                     }
-                    if (target.Length == frame.Length && frame.Length > 0)
+                    if (target is { } into && into.Length == frame.Length)
                     {
-                        await stream.ReadExactlyAsync(target, stopping.Token).ConfigureAwait(false);
+                        await stream.ReadExactlyAsync(into, stopping.Token).ConfigureAwait(false);
                         to!.Arrived(frame);
                     }
                     else

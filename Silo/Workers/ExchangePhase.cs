@@ -31,22 +31,42 @@ internal sealed class ExchangePhase(string name, int ranks, int self, int chunks
         return done.Task;
     }
 
-    /// <summary>Checks a frame's header before its payload is read: the right step, the next chunk of the sender's range, the right size.</summary>
-    public void Accept(in Frame frame, long rangeValues, int bytesPerValue)
+    /// <summary>
+    /// Checks a frame's header before its payload is read: the right step, the next chunk of the
+    /// sender's range, the right size; or, <paramref name="whole"/>, a notice that the sender's whole
+    /// range is in shared memory.
+    /// </summary>
+    public void Accept(in Frame frame, long rangeValues, int bytesPerValue, bool whole)
     {
         if (frame.From < 0 || frame.From >= ranks || frame.From == self)
             throw new InvalidDataException($"a {name} frame from rank {frame.From} reached rank {self} of {ranks}");
         if (frame.Step > step && Complete) StartStep(frame.Step);
         if (frame.Step != step)
             throw new InvalidDataException($"rank {frame.From} sent {name} for step {frame.Step} while step {step} is {(Complete ? "done" : "in progress")} here");
+        if (whole)
+        {
+            if (next[frame.From] != 0 || frame.Length != 0)
+                throw new InvalidDataException($"rank {frame.From} announced its whole {name} range of step {step} after sending part of it");
+            next[frame.From] = rangeValues;
+            return;
+        }
         long expected = Math.Min(Collective.ChunkValues, rangeValues - frame.Offset) * bytesPerValue;
         if (frame.Offset != next[frame.From] || frame.Offset >= rangeValues || frame.Length != expected)
             throw new InvalidDataException($"rank {frame.From} sent {name} values [{frame.Offset}, +{frame.Length} bytes) for step {step}; expected [{next[frame.From]}, +{expected} bytes) of {rangeValues}");
         next[frame.From] += Collective.ChunkValues;
     }
 
-    /// <summary>A peer's part of chunk <paramref name="chunk"/> is in; true when it was the last part (the caller sums it).</summary>
-    public bool ChunkArrived(int chunk) => ++parts[chunk] == ranks;
+    /// <summary>A peer's part of chunk <paramref name="chunk"/> is in; returns it if that was its last part (the caller sums it).</summary>
+    public List<int> ChunkArrived(int chunk) => ++parts[chunk] == ranks ? [chunk] : [];
+
+    /// <summary>A peer's whole range is in; returns the chunks now complete.</summary>
+    public List<int> AllChunksArrived()
+    {
+        var complete = new List<int>();
+        for (int c = 0; c < chunks; c++)
+            if (++parts[c] == ranks) complete.Add(c);
+        return complete;
+    }
 
     public void ChunkSummed()
     {

@@ -17,12 +17,14 @@ public sealed class CollectiveTests
     private const long Count = 2 * Collective.ChunkValues + 123_457; // several chunks per shard, none of them full at the end
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public async Task Two_steps_of_reduce_scatter_and_all_gather_match_the_rank_order_sum(int n)
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(4, false)]
+    [InlineData(2, true)]
+    [InlineData(4, true)]
+    public async Task Two_steps_of_reduce_scatter_and_all_gather_match_the_rank_order_sum(int n, bool sharedMemory)
     {
-        await using var ranks = await Ranks.Start(n, CommDtype.Fp32);
+        await using var ranks = await Ranks.Start(n, CommDtype.Fp32, sharedMemory);
         for (int step = 1; step <= 2; step++)
         {
             ranks.FillGradients(seed: step);
@@ -38,10 +40,12 @@ public sealed class CollectiveTests
         }
     }
 
-    [Fact]
-    public async Task With_bf16_on_the_wire_peers_contributions_are_rounded_once_and_the_own_one_is_not()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_bf16_on_the_wire_peers_contributions_are_rounded_once_and_the_own_one_is_not(bool sharedMemory)
     {
-        await using var ranks = await Ranks.Start(3, CommDtype.Bf16);
+        await using var ranks = await Ranks.Start(3, CommDtype.Bf16, sharedMemory);
         ranks.FillGradients(seed: 5);
         var sums = Enumerable.Range(0, 3).Select(r => ranks.RankOrderSum(receiver: r)).ToArray();
         for (int r = 0; r < 3; r++) ranks.Memory[r].BeforeReduce();
@@ -54,7 +58,7 @@ public sealed class CollectiveTests
     [Fact]
     public async Task A_failed_exchange_ends_the_wait_at_once()
     {
-        await using var ranks = await Ranks.Start(2, CommDtype.Fp32);
+        await using var ranks = await Ranks.Start(2, CommDtype.Fp32, sharedMemory: false);
         ranks.FillGradients(seed: 1);
         var waiting = ranks.Collectives[0].ReduceScatter(1); // rank 1 never sends its part
         ranks.Collectives[0].Fail("rank 1's silo died");
@@ -65,7 +69,7 @@ public sealed class CollectiveTests
     [Fact]
     public async Task A_frame_out_of_place_fails_the_step_instead_of_hanging_it()
     {
-        await using var ranks = await Ranks.Start(2, CommDtype.Fp32);
+        await using var ranks = await Ranks.Start(2, CommDtype.Fp32, sharedMemory: false);
         ranks.FillGradients(seed: 1);
         var waiting = ranks.Collectives[0].ReduceScatter(1);
         var rogue = new byte[4096];
@@ -83,7 +87,7 @@ public sealed class CollectiveTests
         public const long Generation = 42;
         private readonly ShardRange[] shards;
 
-        private Ranks(int n, CommDtype dtype)
+        private Ranks(int n, CommDtype dtype, bool sharedMemory)
         {
             Dtype = dtype;
             shards = ShardRange.Split(Count, n);
@@ -92,7 +96,7 @@ public sealed class CollectiveTests
             Gradients = Enumerable.Range(0, n).Select(_ => torch.zeros(Count)).ToArray();
             Memory = Enumerable.Range(0, n).Select(r => new ExchangeBuffers(Values[r], Gradients[r], shards[r], dtype)).ToArray();
             var endpoints = Planes.Select(p => p.Endpoint).ToArray();
-            Collectives = Enumerable.Range(0, n).Select(r => new Collective(Generation, r, endpoints, shards, dtype, Memory[r], Planes[r])).ToArray();
+            Collectives = Enumerable.Range(0, n).Select(r => new Collective(Generation, r, endpoints, shards, dtype, Memory[r], Planes[r], sharedMemory)).ToArray();
             for (int r = 0; r < n; r++) Planes[r].Sink = Collectives[r];
         }
 
@@ -103,7 +107,7 @@ public sealed class CollectiveTests
         public ExchangeBuffers[] Memory { get; }
         public Collective[] Collectives { get; }
 
-        public static Task<Ranks> Start(int n, CommDtype dtype) => Task.FromResult(new Ranks(n, dtype));
+        public static Task<Ranks> Start(int n, CommDtype dtype, bool sharedMemory) => Task.FromResult(new Ranks(n, dtype, sharedMemory));
 
         public void FillGradients(int seed)
         {

@@ -69,10 +69,10 @@ public sealed class DataPlaneTests
         public TaskCompletionSource Offered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public bool Refuse { get; init; }
 
-        public Memory<byte> Target(in Frame frame)
+        public Memory<byte>? Target(in Frame frame)
         {
             Offered.TrySetResult();
-            return Refuse ? Memory<byte>.Empty : targets[frame] = new byte[frame.Length];
+            return Refuse ? null : targets[frame] = new byte[frame.Length];
         }
 
         public void Arrived(in Frame frame)

@@ -17,14 +17,18 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
     private static readonly TimeSpan MembershipLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(4);
 
-    [Fact]
-    public async Task Two_silo_processes_with_localhost_membership_give_the_single_process_parameters()
+    /// <param name="transport">shm: the silos exchange through shared memory (the default on one host); tcp: GPT1_SHM=0, over real sockets as between hosts</param>
+    [Theory]
+    [InlineData("shm")]
+    [InlineData("tcp")]
+    public async Task Two_silo_processes_with_localhost_membership_give_the_single_process_parameters(string transport)
     {
         const int Steps = 6;
         var reference = runs.SingleProcess(Steps);
         string cluster = $"mp-local-{Guid.NewGuid():N}";
-        await using var primary = await SiloProcess.StartAsync("p0", "--cluster-id", cluster, "--devices", "cpu");
-        await using var secondary = await SiloProcess.StartAsync("p1", "--cluster-id", cluster, "--devices", "cpu", "--primary", $"127.0.0.1:{primary.SiloPort}");
+        var environment = new Dictionary<string, string> { ["GPT1_SHM"] = transport == "tcp" ? "0" : "1" };
+        await using var primary = await SiloProcess.StartAsync("p0", environment, "--cluster-id", cluster, "--devices", "cpu");
+        await using var secondary = await SiloProcess.StartAsync("p1", environment, "--cluster-id", cluster, "--devices", "cpu", "--primary", $"127.0.0.1:{primary.SiloPort}");
         await using var client = await ClusterClient.ConnectAsync(cluster, primary.Gateway, secondary.Gateway);
         await client.UntilActive(["p0", "p1"], MembershipLimit);
 
@@ -38,8 +42,10 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         Assert.Equal(Steps, status.Step);
         var final = RunCheckpoint.Candidates(checkpoints).First();
         double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(final), reference);
-        output.WriteLine($"relative difference from the single-process run after {Steps} steps: {relative:E2}");
-        Assert.True(relative < 1e-5, $"two processes: relative difference {relative:E2} from the single-process run");
+        string joined = transport == "tcp" ? "peers through shared memory: 0, over TCP: 1" : "peers through shared memory: 1, over TCP: 0";
+        Assert.True(primary.Tail().Contains(joined) && secondary.Tail().Contains(joined), $"each worker was to log \"{joined}\"\n{Logs(primary, secondary)}");
+        output.WriteLine($"{transport}: relative difference from the single-process run after {Steps} steps: {relative:E2}");
+        Assert.True(relative < 1e-5, $"two processes over {transport}: relative difference {relative:E2} from the single-process run");
     }
 
     [RedisFact]

@@ -41,11 +41,14 @@ public sealed class SiloProcess : IAsyncDisposable
     /// Starts `gpt1-silo --silo-name <paramref name="name"/>` on free ports with one torch thread,
     /// plus <paramref name="flags"/> (cluster id, membership, devices…).
     /// </summary>
-    public static async Task<SiloProcess> StartAsync(string name, params string[] flags)
+    public static Task<SiloProcess> StartAsync(string name, params string[] flags) => StartAsync(name, new Dictionary<string, string>(), flags);
+
+    /// <summary>As <see cref="StartAsync(string, string[])"/>, with extra environment variables (GPT1_SHM=0, …).</summary>
+    public static async Task<SiloProcess> StartAsync(string name, IReadOnlyDictionary<string, string> environment, params string[] flags)
     {
         int siloPort = FreePort(), gatewayPort = FreePort();
         var silo = new SiloProcess(name, siloPort, gatewayPort, Launch(
-            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", "1", .. flags]));
+            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", "1", .. flags], environment));
         silo.process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
         silo.process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
         silo.process.Exited += (_, _) => silo.active.TrySetException(
@@ -74,7 +77,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Runs gpt1-silo to its end (for flag errors): exit code and everything it printed.</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(params string[] args)
     {
-        using var process = Launch(args);
+        using var process = Launch(args, new Dictionary<string, string>());
         process.Start();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -121,7 +124,7 @@ public sealed class SiloProcess : IAsyncDisposable
             active.TrySetResult();
     }
 
-    private static Process Launch(IEnumerable<string> args)
+    private static Process Launch(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
         if (!File.Exists(Dll)) throw new FileNotFoundException($"{Dll} is missing: build the solution (the test project references Silo, which copies gpt1-silo next to the tests)");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -135,6 +138,8 @@ public sealed class SiloProcess : IAsyncDisposable
         start.ArgumentList.Add(Dll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         foreach (var flag in SiloHostOptions.Flags) start.Environment.Remove(flag.Environment); // only the flags given here count
+        start.Environment.Remove("GPT1_SHM");
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         return new Process { StartInfo = start };
     }
 
