@@ -139,6 +139,9 @@ public interface IAllReduceBenchGrain : IGrainWithStringKey
     /// <summary>One all-reduce of the filled buffer; returns the seconds this rank spent in it and checks the sum.</summary>
     [ResponseTimeout("00:05:00")]
     Task<AllReduceTiming> Run(long iteration);
+
+    /// <summary>Frees the buffers and the shared memory (before the benchmark stops the silo).</summary>
+    Task Teardown();
 }
 
 /// <summary>One rank's seconds in one benchmark all-reduce, and in its two halves.</summary>

@@ -8,9 +8,10 @@ namespace Gpt1Cluster.Coordinator.Commands;
 
 /// <summary>
 /// `gpt1 bench allreduce`: the workers' all-reduce (reduce-scatter, rank-order sum, all-gather,
-/// worker to worker in ≤ 16 MB chunks over the data plane's TCP connections) of M fp32 values across N silo processes on this host,
-/// then torch.distributed's gloo all_reduce (../shared/bench/gloo_allreduce.py) on the same N
-/// and M, so the ratio is measured in one run.
+/// worker to worker: through shared memory between silos on one host, or with --transport tcp in 4 MiB
+/// frames over the data plane's loopback connections, as between hosts) of M fp32 values across N silo
+/// processes on this host, then torch.distributed's gloo all_reduce (../shared/bench/gloo_allreduce.py)
+/// on the same N and M, so the ratio is measured in one run.
 /// </summary>
 public static class BenchAllReduceCommand
 {
@@ -20,16 +21,21 @@ public static class BenchAllReduceCommand
         var numel = new Option<long>("--numel") { Description = "fp32 values to all-reduce (GPT-1's gradient: 116534784)", DefaultValueFactory = _ => 116_534_784 };
         var repeats = Options.Positive("--repeats", "Timed all-reduces after one warm-up", 5);
         var comm = new Option<CommDtype>("--comm-dtype") { Description = "Reduce-scatter dtype", DefaultValueFactory = _ => CommDtype.Fp32 };
+        var transport = new Option<Transport>("--transport")
+            { Description = "How silos on this host exchange bytes: shm (shared memory, the default) or tcp (loopback sockets, as across hosts)", DefaultValueFactory = _ => Transport.Shm };
         var gloo = new Option<string?>("--gloo") { Description = "The gloo peer script (default: ../shared/bench/gloo_allreduce.py above the checkout); 'none' skips it" };
         var json = Options.Json();
         var command = new Command("allreduce", "All-reduce across N local silo processes, side by side with gloo")
-            { silos, numel, repeats, comm, gloo, json };
+            { silos, numel, repeats, comm, transport, gloo, json };
         command.SetAction((parse, cancel) => Run(parse.GetValue(silos), parse.GetValue(numel), parse.GetValue(repeats), parse.GetValue(comm),
-            parse.GetValue(gloo), parse.GetValue(json), cancel));
+            parse.GetValue(transport), parse.GetValue(gloo), parse.GetValue(json), cancel));
         return command;
     }
 
-    private static async Task<int> Run(int n, long numel, int repeats, CommDtype dtype, string? glooScript, bool json, CancellationToken cancel)
+    public enum Transport { Shm, Tcp }
+
+    private static async Task<int> Run(int n, long numel, int repeats, CommDtype dtype, Transport transport, string? glooScript, bool json,
+        CancellationToken cancel)
     {
         if (numel < n) throw new UserInputException($"--numel must be at least --silos ({n})");
         string clusterId = $"bench-{Guid.NewGuid():N}"[..14];
@@ -42,7 +48,7 @@ public static class BenchAllReduceCommand
                 var args = new List<string> { "--cluster-id", clusterId, "--silo-name", $"bench-{i}", "--silo-port", $"{ports[2 * i]}",
                     "--gateway-port", $"{ports[2 * i + 1]}", "--devices", "none" };
                 if (i > 0) args.AddRange(["--primary", $"127.0.0.1:{ports[0]}"]);
-                processes.Add(StartSilo(args));
+                processes.Add(StartSilo(args, transport));
             }
             string gateways = string.Join(",", Enumerable.Range(0, n).Select(i => $"127.0.0.1:{ports[2 * i + 1]}"));
             await using var cluster = await ConnectWhenUp(gateways, clusterId, n, cancel);
@@ -58,11 +64,13 @@ public static class BenchAllReduceCommand
             }
             var fastest = timings.MinBy(t => t.Seconds)!;
             double best = fastest.Seconds, bytes = numel * 4.0;
+            await Task.WhenAll(peers.Select(p => p.Teardown())); // frees the buffers for gloo's run and unlinks the shared memory a killed silo would leave
             var peer = RunGloo(glooScript, n, numel, repeats);
             double? glooBest = peer?.GetProperty("seconds_min").GetDouble();
             var report = new
             {
-                bench = "allreduce", silos = n, numel, bytes = (long)bytes, comm_dtype = dtype.ToString().ToLowerInvariant(), repeats,
+                bench = "allreduce", silos = n, numel, bytes = (long)bytes, comm_dtype = dtype.ToString().ToLowerInvariant(),
+                transport = transport.ToString().ToLowerInvariant(), repeats,
                 seconds_min = Math.Round(best, 4),
                 seconds_median = Math.Round(BenchMath.Median(timings.Select(t => t.Seconds).ToList()), 4),
                 reduce_scatter_seconds = Math.Round(fastest.ReduceScatter, 4),
@@ -74,7 +82,7 @@ public static class BenchAllReduceCommand
                 ratio_vs_gloo = glooBest is double g ? Math.Round(g / best, 3) : (double?)null,
             };
             Console.WriteLine(json ? JsonSerializer.Serialize(report)
-                : $"{n} silos, {numel:N0} fp32 values: {best:F3} s (reduce-scatter {fastest.ReduceScatter:F3} s + all-gather {fastest.AllGather:F3} s; algbw {report.algbw_gbps} GB/s, busbw {report.busbw_gbps} GB/s)" +
+                : $"{n} silos ({report.transport}), {numel:N0} fp32 values: {best:F3} s (reduce-scatter {fastest.ReduceScatter:F3} s + all-gather {fastest.AllGather:F3} s; algbw {report.algbw_gbps} GB/s, busbw {report.busbw_gbps} GB/s)" +
                   (glooBest is double gb ? $"; gloo {gb:F3} s; ours is {report.ratio_vs_gloo}× gloo's speed" : "; gloo not run"));
             return 0;
         }
@@ -97,13 +105,14 @@ public static class BenchAllReduceCommand
     }
 
     /// <summary>Starts the gpt1-silo host that the build places next to gpt1.</summary>
-    private static Process StartSilo(IEnumerable<string> args)
+    private static Process StartSilo(IEnumerable<string> args, Transport transport)
     {
         string host = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "gpt1-silo.exe" : "gpt1-silo");
         if (!File.Exists(host)) throw new UserInputException($"{host} is missing; build the solution (dotnet build -c Release)");
         var info = new ProcessStartInfo(host)
             { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) info.ArgumentList.Add(a);
+        if (transport == Transport.Tcp) info.Environment["GPT1_SHM"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a silo process");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>

@@ -67,6 +67,8 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
         return new AllReduceTiming(seconds, reduceScatter, seconds - reduceScatter);
     }
 
+    public Task Teardown() => Release();
+
     /// <summary>Frees the buffers once no socket can touch them.</summary>
     private async Task Release()
     {
