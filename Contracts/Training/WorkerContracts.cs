@@ -91,10 +91,12 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// <summary>
     /// Step <paramref name="step"/> (0-based: the step-th update): its slice from the data grain,
     /// forward + backward into the flat gradient, then the reduce-scatter: chunks of each other
-    /// rank's shard go to that rank; this rank's shard is summed in rank order. Long on CPU.
+    /// rank's shard go to that rank; this rank's shard is summed in rank order. The first call
+    /// starts the work; every call waits for it at most <paramref name="wait"/> and returns null if
+    /// it is still running, to be called again with the same arguments. So each call stays well
+    /// under Orleans' 30 s response timeout however long a step takes (minutes on a CPU).
     /// </summary>
-    [ResponseTimeout("00:30:00")]
-    Task<ComputeResult> Compute(long generation, long step, long globalTokens);
+    Task<ComputeResult?> Compute(long generation, long step, long globalTokens, TimeSpan wait);
 
     /// <summary>AdamW on this rank's shard (lr and the global clip factor from the coordinator), then the all-gather of updated shards.</summary>
     [ResponseTimeout("00:05:00")]

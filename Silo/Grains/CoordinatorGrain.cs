@@ -24,6 +24,7 @@ public sealed partial class CoordinatorGrain(
     private const int KeepCheckpoints = 3;
     private const int ReportsKept = 500;
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ComputeWait = TimeSpan.FromSeconds(15);
 
     private readonly Queue<StepReport> reports = new();
     private readonly Dictionary<string, DateTime> suspects = new(); // workers whose call failed: left out of re-forms for a while
@@ -291,7 +292,11 @@ public sealed partial class CoordinatorGrain(
         long globalTokens = (long)sampler.GetGlobalBatch(cursor).Length * run.Data.Context;
         long gen = generation;
         long s = step;
-        var computed = await OnAll(workers, (w, _) => w.Compute(gen, s, globalTokens));
+        var computed = await OnAll(workers, async (w, _) =>
+        {
+            while (true) // each call waits at most ComputeWait, well under the response timeout
+                if (await w.Compute(gen, s, globalTokens, ComputeWait) is { } result) return result;
+        });
         double lossSum = 0, squared = 0;
         long stepTokens = 0;
         foreach (var c in computed) // rank order: the same sum for the same N

@@ -26,6 +26,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
     private Task<TokenSlice>? prefetch;
     private long prefetchStep = -1;
     private Collective? collective;
+    private (long Generation, long Step, Task<ComputeResult> Work)? computing; // the step the coordinator waits for
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -76,9 +77,25 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
             assignment.Generation, replica!.Own.Start, replica.Own.End, collective.SharedMemoryPeers, n - 1 - collective.SharedMemoryPeers);
     }
 
-    public async Task<ComputeResult> Compute(long generation, long step, long globalTokens)
+    public async Task<ComputeResult?> Compute(long generation, long step, long globalTokens, TimeSpan wait)
     {
-        var (a, r) = Current(generation);
+        if (computing is not { } c || c.Generation != generation || c.Step != step)
+        {
+            var (a, r) = Current(generation);
+            computing = c = (generation, step, Compute(a, r, step, globalTokens));
+        }
+        try
+        {
+            return await c.Work.WaitAsync(wait);
+        }
+        catch (TimeoutException) when (!c.Work.IsCompleted)
+        {
+            return null; // still running: the coordinator asks again
+        }
+    }
+
+    private async Task<ComputeResult> Compute(WorkerAssignment a, Replica r, long step, long globalTokens)
+    {
         var clock = Stopwatch.StartNew();
         var slice = await Slice(a, step);
         double dataWait = clock.Elapsed.TotalSeconds;

@@ -1,0 +1,41 @@
+using Gpt1Cluster.Cluster.Tests.Fixtures;
+using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Hosting;
+
+namespace Gpt1Cluster.Cluster.Tests;
+
+/// <summary>
+/// The worker's step call waits a bounded time and is asked again, so a step longer than Orleans'
+/// 30 s response timeout (the full model on a CPU) is polled rather than timed out.
+/// </summary>
+public sealed class WorkerGrainTests(TrainingRuns runs) : IClassFixture<TrainingRuns>
+{
+    [Fact]
+    public async Task Compute_answers_null_while_the_step_runs_then_its_result_on_every_later_call()
+    {
+        await using var silo = await EmbeddedSilo.StartAsync("worker-poll", WorkerDevices.Cpu(1));
+        var worker = silo.Grains.GetGrain<IWorkerGrain>("embedded/0");
+        var info = await worker.Describe();
+        var plan = new DataPlan(runs.Data, TrainingRuns.Context, TrainingRuns.Batch, TrainingRuns.Seed);
+        await silo.Grains.GetGrain<IDataGrain>("poll").Open(plan);
+        await worker.Join(new WorkerAssignment("poll", 1, 0, [worker], runs.Model, runs.Optimizer, plan, CommDtype.Fp32,
+            new WorkerStart(TrainingRuns.Seed, null), [info.DataEndpoint]));
+        const long GlobalTokens = TrainingRuns.Batch * TrainingRuns.Context;
+
+        // The step first awaits its slice from the data grain, so it cannot be done when a zero wait ends.
+        Assert.Null(await worker.Compute(1, 0, GlobalTokens, TimeSpan.Zero));
+        ComputeResult? result = null;
+        for (int call = 0; result is null; call++)
+        {
+            Assert.True(call < 60, "the step did not finish in 60 calls of 5 s");
+            result = await worker.Compute(1, 0, GlobalTokens, TimeSpan.FromSeconds(5));
+        }
+        Assert.True(result.Tokens > 0 && double.IsFinite(result.LossSum) && result.ShardSquaredNorm > 0, $"{result}");
+        Assert.Equal(result, await worker.Compute(1, 0, GlobalTokens, TimeSpan.Zero)); // asked again: the same step, not a second one
+
+        var wrong = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.Compute(2, 1, GlobalTokens, TimeSpan.Zero));
+        Assert.Contains("generation 1", wrong.Message);
+        await worker.Leave("poll");
+    }
+}
