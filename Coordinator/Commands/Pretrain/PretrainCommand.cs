@@ -95,6 +95,9 @@ public static class PretrainCommand
                 Console.Error.WriteLine($"Run '{run}': {model.ParameterCount:N0} parameters ({model.Layers} layers × {model.Width}), " +
                     $"{request.Data.GlobalBatch}×{request.Data.Context} tokens per update over {status.Workers} worker(s), {status.StepsPerEpoch} updates per epoch, " +
                     $"{status.TotalSteps} updates; checkpoints in {request.CheckpointDir}");
+            if (status.TotalSteps <= request.Optimizer.WarmupSteps)
+                Console.Error.WriteLine($"warning: the warmup ({request.Optimizer.WarmupSteps} updates) spans the whole run ({status.TotalSteps}): " +
+                    "the learning rate rises to its peak and never decays; pass a smaller --warmup");
             return await Finish(parse, cluster, coordinator, status, demo ? parse.GetValue(prompt) : null, cancel);
         });
         return command;
