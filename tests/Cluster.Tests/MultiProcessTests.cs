@@ -178,6 +178,17 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         Assert.StartsWith("gpt1-silo: --devices: 'gpu*2'", line);
     }
 
+    [Fact]
+    public async Task The_client_names_an_unreachable_gateway_in_one_line_and_exits_with_code_2()
+    {
+        int port = SiloProcess.FreePort(); // nothing listens there
+        var (code, output) = await SiloProcess.RunClientToExitAsync("pretrain", "status", "--run", "nowhere", "--cluster", $"127.0.0.1:{port}");
+        Assert.True(code == 2, $"exit code {code}:\n{output}");
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"gpt1: could not reach the cluster at 127.0.0.1:{port} (cluster id 'gpt1')", line);
+        Assert.Contains("Start the silos first", line);
+    }
+
     private SequenceSampler Sampler()
     {
         using var shards = TokenShards.Open(runs.Data);

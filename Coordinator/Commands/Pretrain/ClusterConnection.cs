@@ -21,6 +21,9 @@ public sealed class ClusterConnection : IAsyncDisposable
         Embedded = embedded;
     }
 
+    private const int ConnectAttempts = 5;
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+
     public IGrainFactory Grains { get; }
 
     /// <summary>The run lives in this process: it ends when the process does.</summary>
@@ -38,23 +41,36 @@ public sealed class ClusterConnection : IAsyncDisposable
         var endpoints = gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Endpoint).ToArray();
         if (endpoints.Length == 0) throw new UserInputException("--cluster: give at least one gateway as host:port (e.g. localhost:30000)");
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Error);
+        builder.Logging.SetMinimumLevel(LogLevel.Critical); // a failure to connect is reported below, once, without a stack trace
+        Exception? lastFailure = null;
+        int attempts = 0;
         builder.UseOrleansClient(c => c
             .UseStaticClustering(endpoints)
+            .UseConnectionRetryFilter(async (e, token) =>
+            {
+                lastFailure = e;
+                if (++attempts >= ConnectAttempts) return false;
+                await Task.Delay(TimeSpan.FromSeconds(1), token); // pacing between attempts while silos start
+                return true;
+            })
             .Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = clusterId;
                 o.ServiceId = serviceId;
             }));
         var host = builder.Build();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(ConnectTimeout);
         try
         {
-            await host.StartAsync(cancel);
+            await host.StartAsync(deadline.Token);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancel.IsCancellationRequested)
         {
             host.Dispose();
-            throw new UserInputException($"could not reach the cluster at {gateways} (cluster id '{clusterId}'): {e.Message}. Start the silos first (README: \"A cluster by hand\") or check --cluster and --cluster-id");
+            string cause = ((e is OperationCanceledException ? lastFailure : e)?.Message ?? $"no answer within {ConnectTimeout.TotalSeconds:F0} s").TrimEnd('.');
+            throw new UserInputException($"could not reach the cluster at {gateways} (cluster id '{clusterId}'): {cause}. " +
+                "Start the silos first (README: \"A cluster by hand\") or check --cluster and --cluster-id");
         }
         return new ClusterConnection(null, host, host.Services.GetRequiredService<IClusterClient>(), embedded: false);
     }

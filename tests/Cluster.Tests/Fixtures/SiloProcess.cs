@@ -75,9 +75,15 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Runs gpt1-silo to its end (for flag errors): exit code and everything it printed.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(params string[] args)
+    public static Task<(int ExitCode, string Output)> RunToExitAsync(params string[] args) => RunToExitAsync(Dll, args);
+
+    /// <summary>Runs the `gpt1` client (built next to the tests) to its end.</summary>
+    public static Task<(int ExitCode, string Output)> RunClientToExitAsync(params string[] args) =>
+        RunToExitAsync(Path.Combine(AppContext.BaseDirectory, "gpt1.dll"), args);
+
+    private static async Task<(int ExitCode, string Output)> RunToExitAsync(string dll, string[] args)
     {
-        using var process = Launch(args, new Dictionary<string, string>());
+        using var process = Launch(args, new Dictionary<string, string>(), dll);
         process.Start();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -124,9 +130,10 @@ public sealed class SiloProcess : IAsyncDisposable
             active.TrySetResult();
     }
 
-    private static Process Launch(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    private static Process Launch(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string? dll = null)
     {
-        if (!File.Exists(Dll)) throw new FileNotFoundException($"{Dll} is missing: build the solution (the test project references Silo, which copies gpt1-silo next to the tests)");
+        dll ??= Dll;
+        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build the solution (the test project references Silo and Coordinator, which copy gpt1-silo and gpt1 next to the tests)");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
@@ -135,7 +142,7 @@ public sealed class SiloProcess : IAsyncDisposable
             WorkingDirectory = Path.GetTempPath(), // no appsettings.json there
         };
         start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Dll);
+        start.ArgumentList.Add(dll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         foreach (var flag in SiloHostOptions.Flags) start.Environment.Remove(flag.Environment); // only the flags given here count
         start.Environment.Remove("GPT1_SHM");
