@@ -18,11 +18,12 @@ public sealed class ExchangeBuffers : IDisposable
     private readonly Tensor? hostGradients, hostValues, wireGradients; // null where the flat tensor itself serves
 
     /// <param name="values">all parameters, flat fp32 (may be <paramref name="gradients"/> itself, as in the all-reduce benchmark)</param>
-    public ExchangeBuffers(Tensor values, Tensor gradients, ShardRange own, CommDtype wire)
+    /// <param name="hostMirrors">host copies of the flat tensors: by default exactly when they are not on the CPU (true on the CPU tests the GPU's path)</param>
+    public ExchangeBuffers(Tensor values, Tensor gradients, ShardRange own, CommDtype wire, bool? hostMirrors = null)
     {
         (this.values, this.gradients, this.own, this.wire) = (values, gradients, own, wire);
         bool cpu = values.device_type == DeviceType.CPU;
-        if (!cpu)
+        if (hostMirrors ?? !cpu)
         {
             hostGradients = Pinned(gradients.shape[0], ScalarType.Float32);
             hostValues = ReferenceEquals(values, gradients) ? hostGradients : Pinned(values.shape[0], ScalarType.Float32);
@@ -56,36 +57,29 @@ public sealed class ExchangeBuffers : IDisposable
             hostGradients.copy_(gradients);
             return;
         }
-        using var to = hostGradients.narrow(0, own.Start, own.Length); // bf16 on the wire: only this rank's own fp32 part
-        using var from = gradients.narrow(0, own.Start, own.Length);
-        to.copy_(from);
+        CopyOwn(hostGradients, gradients); // bf16 on the wire: only this rank's own fp32 part
     }
 
-    /// <summary>Page-locked host memory, so copies to and from the GPU run at full speed.</summary>
+    /// <summary>Page-locked host memory, so copies to and from the GPU run at full speed (plain memory without CUDA).</summary>
     private static Tensor Pinned(long count, ScalarType dtype)
     {
-        using var pageable = torch.empty(count, dtype: dtype);
-        return pageable.pin_memory();
+        var pageable = torch.empty(count, dtype: dtype);
+        if (!torch.cuda.is_available()) return pageable;
+        using (pageable) return pageable.pin_memory();
     }
 
     /// <summary>After the reduce: the summed shard back on the device.</summary>
     public void AfterReduce()
     {
         if (hostGradients is null || own.Length == 0) return;
-        using var noGrad = torch.no_grad();
-        using var to = gradients.narrow(0, own.Start, own.Length);
-        using var from = hostGradients.narrow(0, own.Start, own.Length);
-        to.copy_(from);
+        CopyOwn(gradients, hostGradients);
     }
 
     /// <summary>After the optimizer step: this rank's updated shard where the all-gather sends it from.</summary>
     public void BeforeGather()
     {
         if (hostValues is null || own.Length == 0) return;
-        using var noGrad = torch.no_grad();
-        using var to = hostValues.narrow(0, own.Start, own.Length);
-        using var from = values.narrow(0, own.Start, own.Length);
-        to.copy_(from);
+        CopyOwn(hostValues, values);
     }
 
     /// <summary>After the all-gather: the peers' shards on the device.</summary>
@@ -94,6 +88,15 @@ public sealed class ExchangeBuffers : IDisposable
         if (hostValues is null) return;
         using var noGrad = torch.no_grad();
         values.copy_(hostValues);
+    }
+
+    /// <summary>Copies this rank's shard of <paramref name="from"/> into the same range of <paramref name="to"/>.</summary>
+    private void CopyOwn(Tensor to, Tensor from)
+    {
+        using var noGrad = torch.no_grad();
+        using var into = to.narrow(0, own.Start, own.Length);
+        using var source = from.narrow(0, own.Start, own.Length);
+        into.copy_(source);
     }
 
     public void Dispose()

@@ -16,40 +16,52 @@ public sealed class CollectiveTests
 {
     private const long Count = 2 * Collective.ChunkValues + 123_457; // several chunks per shard, none of them full at the end
 
+    /// <param name="hostMirrors">exchange through host copies of the flat tensors, as a GPU replica does</param>
     [Theory]
-    [InlineData(2, false)]
-    [InlineData(3, false)]
-    [InlineData(4, false)]
-    [InlineData(2, true)]
-    [InlineData(4, true)]
-    public async Task Two_steps_of_reduce_scatter_and_all_gather_match_the_rank_order_sum(int n, bool sharedMemory)
+    [InlineData(2, false, false)]
+    [InlineData(3, false, false)]
+    [InlineData(4, false, false)]
+    [InlineData(2, true, false)]
+    [InlineData(4, true, false)]
+    [InlineData(3, false, true)]
+    [InlineData(3, true, true)]
+    public async Task Two_steps_of_reduce_scatter_and_all_gather_match_the_rank_order_sum(int n, bool sharedMemory, bool hostMirrors)
     {
-        await using var ranks = await Ranks.Start(n, CommDtype.Fp32, sharedMemory);
+        await using var ranks = await Ranks.Start(n, CommDtype.Fp32, sharedMemory, hostMirrors);
         for (int step = 1; step <= 2; step++)
         {
             ranks.FillGradients(seed: step);
             using var sum = ranks.RankOrderSum(receiver: -1);
+            for (int r = 0; r < n; r++) ranks.Memory[r].BeforeReduce();
             await ranks.All(r => ranks.Collectives[r].ReduceScatter(step));
+            for (int r = 0; r < n; r++) ranks.Memory[r].AfterReduce();
             for (int r = 0; r < n; r++)
                 Assert.True(Same(ranks.Shard(ranks.Gradients[r], r), ranks.Shard(sum, r)), $"rank {r}'s shard after the reduce-scatter of step {step}");
 
-            for (int r = 0; r < n; r++) ranks.Shard(ranks.Values[r], r).copy_(ranks.Shard(ranks.Gradients[r], r)); // the "update"
+            for (int r = 0; r < n; r++)
+            {
+                ranks.Shard(ranks.Values[r], r).copy_(ranks.Shard(ranks.Gradients[r], r)); // the "update"
+                ranks.Memory[r].BeforeGather();
+            }
             await ranks.All(r => ranks.Collectives[r].AllGather(step));
+            for (int r = 0; r < n; r++) ranks.Memory[r].AfterGather();
             for (int r = 0; r < n; r++)
                 Assert.True(Same(ranks.Values[r], sum), $"rank {r}'s parameters after the all-gather of step {step}");
         }
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task With_bf16_on_the_wire_peers_contributions_are_rounded_once_and_the_own_one_is_not(bool sharedMemory)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public async Task With_bf16_on_the_wire_peers_contributions_are_rounded_once_and_the_own_one_is_not(bool sharedMemory, bool hostMirrors)
     {
-        await using var ranks = await Ranks.Start(3, CommDtype.Bf16, sharedMemory);
+        await using var ranks = await Ranks.Start(3, CommDtype.Bf16, sharedMemory, hostMirrors);
         ranks.FillGradients(seed: 5);
         var sums = Enumerable.Range(0, 3).Select(r => ranks.RankOrderSum(receiver: r)).ToArray();
         for (int r = 0; r < 3; r++) ranks.Memory[r].BeforeReduce();
         await ranks.All(r => ranks.Collectives[r].ReduceScatter(1));
+        for (int r = 0; r < 3; r++) ranks.Memory[r].AfterReduce();
         for (int r = 0; r < 3; r++)
             Assert.True(Same(ranks.Shard(ranks.Gradients[r], r), ranks.Shard(sums[r], r)), $"rank {r}'s shard");
         foreach (var s in sums) s.Dispose();
@@ -87,14 +99,14 @@ public sealed class CollectiveTests
         public const long Generation = 42;
         private readonly ShardRange[] shards;
 
-        private Ranks(int n, CommDtype dtype, bool sharedMemory)
+        private Ranks(int n, CommDtype dtype, bool sharedMemory, bool hostMirrors)
         {
             Dtype = dtype;
             shards = ShardRange.Split(Count, n);
             Planes = Enumerable.Range(0, n).Select(_ => new DataPlane(IPAddress.Loopback, NullLogger.Instance)).ToArray();
             Values = Enumerable.Range(0, n).Select(_ => torch.zeros(Count)).ToArray();
             Gradients = Enumerable.Range(0, n).Select(_ => torch.zeros(Count)).ToArray();
-            Memory = Enumerable.Range(0, n).Select(r => new ExchangeBuffers(Values[r], Gradients[r], shards[r], dtype)).ToArray();
+            Memory = Enumerable.Range(0, n).Select(r => new ExchangeBuffers(Values[r], Gradients[r], shards[r], dtype, hostMirrors)).ToArray();
             var endpoints = Planes.Select(p => p.Endpoint).ToArray();
             Collectives = Enumerable.Range(0, n).Select(r => new Collective(Generation, r, endpoints, shards, dtype, Memory[r], Planes[r], sharedMemory)).ToArray();
             for (int r = 0; r < n; r++) Planes[r].Sink = Collectives[r];
@@ -107,7 +119,8 @@ public sealed class CollectiveTests
         public ExchangeBuffers[] Memory { get; }
         public Collective[] Collectives { get; }
 
-        public static Task<Ranks> Start(int n, CommDtype dtype, bool sharedMemory) => Task.FromResult(new Ranks(n, dtype, sharedMemory));
+        public static Task<Ranks> Start(int n, CommDtype dtype, bool sharedMemory, bool hostMirrors = false) =>
+            Task.FromResult(new Ranks(n, dtype, sharedMemory, hostMirrors));
 
         public void FillGradients(int seed)
         {
