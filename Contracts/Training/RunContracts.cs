@@ -117,6 +117,12 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     /// <summary>Starts a new run; fails if this run id already has a run (live or checkpointed).</summary>
     Task<RunStatus> Start(PretrainRequest request);
 
+    /// <summary>
+    /// Opens the run's prepared data where the run will read it (the data grain beside this
+    /// coordinator) and describes it: for a client that cannot read the directory itself.
+    /// </summary>
+    Task<DataInfo> OpenData(DataPlan plan);
+
     /// <summary>Continues from the newest complete checkpoint in <paramref name="checkpointDir"/>.</summary>
     Task<RunStatus> Resume(string checkpointDir, int minWorkers, int maxWorkers);
 

@@ -51,6 +51,8 @@ public sealed partial class CoordinatorGrain(
 
     private string RunId => this.GetPrimaryKeyString();
 
+    public Task<DataInfo> OpenData(DataPlan plan) => GrainFactory.GetGrain<IDataGrain>(RunId).Open(plan);
+
     public async Task<RunStatus> Start(PretrainRequest request)
     {
         if (this.request is not null || record.State.Request is not null)

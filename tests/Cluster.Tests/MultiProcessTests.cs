@@ -189,6 +189,19 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         Assert.Contains("Start the silos first", line);
     }
 
+    [Fact]
+    public async Task Data_that_neither_the_client_nor_the_cluster_can_read_is_named_in_one_line()
+    {
+        string cluster = $"mp-data-{Guid.NewGuid():N}";
+        await using var silo = await SiloProcess.StartAsync("d0", "--cluster-id", cluster, "--devices", "none");
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-data-{Guid.NewGuid():N}");
+        var (code, output) = await SiloProcess.RunClientToExitAsync("pretrain", "start", "--data", missing, "--max-steps", "1",
+            "--cluster", $"127.0.0.1:{silo.GatewayPort}", "--cluster-id", cluster);
+        Assert.True(code == 2, $"exit code {code}:\n{output}");
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"gpt1: --data {missing} is not readable here, and the cluster could not open it either", line);
+    }
+
     private SequenceSampler Sampler()
     {
         using var shards = TokenShards.Open(runs.Data);

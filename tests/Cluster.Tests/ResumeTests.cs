@@ -73,6 +73,8 @@ public sealed class ResumeTests(TrainingRuns runs) : IClassFixture<TrainingRuns>
     {
         await using var silo = await EmbeddedSilo.StartAsync("resume-errors", WorkerDevices.Cpu(1));
         var coordinator = silo.Grains.GetGrain<ICoordinatorGrain>("errors");
+        var described = await coordinator.OpenData(runs.Request("errors", 2).Data); // what a client that cannot read the data asks
+        Assert.Equal(runs.Model.VocabSize, described.VocabSize);
         var wrongVocab = runs.Request("errors", 2) with { Model = runs.Model with { VocabSize = runs.Model.VocabSize + 1 } };
         var e = await Assert.ThrowsAnyAsync<Exception>(() => coordinator.Start(wrongVocab));
         Assert.Contains("vocab_size", e.Message, StringComparison.Ordinal);

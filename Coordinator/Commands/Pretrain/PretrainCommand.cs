@@ -59,12 +59,17 @@ public static class PretrainCommand
             bool demo = parse.GetValue(data) is null;
             if (demo && !parse.GetValue(Embedded))
                 throw new UserInputException("--data is required with --cluster (the bundled sample demo runs only with --embedded)");
-            string dataDir = Path.GetFullPath(parse.GetValue(data) ?? SampleData.EnsurePrepared());
-            var manifest = OpenManifest(dataDir);
-            var model = GptConfig.Load(parse.GetValue(config) ?? (demo ? "tiny" : "gpt1"), manifest.VocabSize);
+            string given = parse.GetValue(data) ?? SampleData.EnsurePrepared();
+            string dataDir = Path.GetFullPath(given);
+            var manifest = LocalManifest(dataDir, remoteAllowed: !parse.GetValue(Embedded) && Path.IsPathRooted(given));
+            string run = parse.GetValue(Run) ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+            var plan = new DataPlan(dataDir, parse.GetValue(ctx) ?? (demo ? 128 : 512), parse.GetValue(batch) ?? (demo ? 8 : 64), parse.GetValue(seed));
+            await using var cluster = await Connect(parse, cancel);
+            var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
+            var (vocabSize, tokenizerHash) = manifest is not null ? (manifest.VocabSize, manifest.Tokenizer.Hash) : await RemoteData(coordinator, plan);
+            var model = GptConfig.Load(parse.GetValue(config) ?? (demo ? "tiny" : "gpt1"), vocabSize);
             if (parse.GetValue(dropout) is double p)
                 model = model with { ResidualDropout = p, EmbeddingDropout = p, AttentionDropout = p };
-            string run = parse.GetValue(Run) ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             long? steps = parse.GetValue(maxSteps) ?? (demo ? 1200 : null);
             var request = new PretrainRequest
             {
@@ -75,7 +80,7 @@ public static class PretrainCommand
                     LearningRate = parse.GetValue(lr) ?? (demo ? 5e-4 : 2.5e-4),
                     WarmupSteps = parse.GetValue(warmup) ?? (demo ? 50 : 2000),
                 }.Validate(),
-                Data = new DataPlan(dataDir, parse.GetValue(ctx) ?? (demo ? 128 : 512), parse.GetValue(batch) ?? (demo ? 8 : 64), parse.GetValue(seed)),
+                Data = plan,
                 Epochs = parse.GetValue(epochs),
                 MaxSteps = steps ?? 0,
                 ScheduleToMaxSteps = steps is not null,
@@ -85,11 +90,9 @@ public static class PretrainCommand
                 MaxWorkers = parse.GetValue(MaxWorkers),
                 CommDtype = parse.GetValue(comm),
                 Seed = parse.GetValue(seed),
-                TokenizerHash = manifest.Tokenizer.Hash,
+                TokenizerHash = tokenizerHash,
                 TokenizerDir = Path.Combine(dataDir, "tokenizer"),
             };
-            await using var cluster = await Connect(parse, cancel);
-            var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
             var status = await Call(() => coordinator.Start(request));
             if (!parse.GetValue(Json))
                 Console.Error.WriteLine($"Run '{run}': {model.ParameterCount:N0} parameters ({model.Layers} layers × {model.Width}), " +
@@ -179,11 +182,28 @@ public static class PretrainCommand
         }
     }
 
-    private static ShardManifest OpenManifest(string dataDir)
+    /// <summary>The prepared directory's manifest if it is readable here; null if only the cluster can read it (<paramref name="remoteAllowed"/>).</summary>
+    private static ShardManifest? LocalManifest(string dataDir, bool remoteAllowed)
     {
-        if (!File.Exists(Path.Combine(dataDir, ShardManifest.FileName)))
-            throw new UserInputException($"--data {dataDir} is not a prepared directory (no {ShardManifest.FileName}); run gpt1 prepare first. The client reads the manifest, so the folder must be readable here as well as on the silos");
-        return ShardManifest.Load(dataDir);
+        if (File.Exists(Path.Combine(dataDir, ShardManifest.FileName))) return ShardManifest.Load(dataDir);
+        if (remoteAllowed) return null;
+        throw new UserInputException($"--data {dataDir} is not a prepared directory (no {ShardManifest.FileName}); run gpt1 prepare first" +
+            " (with --cluster, a directory only the silos can read is given as an absolute path)");
+    }
+
+    /// <summary>The vocabulary of a prepared directory that only the cluster can read, from the run's data grain.</summary>
+    private static async Task<(int VocabSize, string TokenizerHash)> RemoteData(ICoordinatorGrain coordinator, DataPlan plan)
+    {
+        try
+        {
+            var info = await coordinator.OpenData(plan);
+            return (info.VocabSize, info.TokenizerHash);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            throw new UserInputException($"--data {plan.Directory} is not readable here, and the cluster could not open it either: {e.Message}. " +
+                "Run gpt1 prepare into a directory the silos can read (at this path) first");
+        }
     }
 
     private static string CheckpointFolder(ParseResult parse, string run) =>
