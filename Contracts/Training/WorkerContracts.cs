@@ -133,7 +133,8 @@ public interface IAllReduceBenchGrain : IGrainWithStringKey
     /// <summary>Where this grain's data plane listens (host:port).</summary>
     Task<string> Endpoint();
 
-    Task Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype);
+    /// <summary>Allocates the buffer and joins the collective; returns how many peers this rank sends to through shared memory.</summary>
+    Task<int> Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype);
 
     /// <summary>Fills the buffer with rank + 1 (outside the timed part, like the peer's fill before its barrier).</summary>
     Task Fill();

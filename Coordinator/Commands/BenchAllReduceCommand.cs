@@ -54,7 +54,11 @@ public static class BenchAllReduceCommand
             await using var cluster = await ConnectWhenUp(gateways, clusterId, n, cancel);
             var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
             var endpoints = await Task.WhenAll(peers.Select(p => p.Endpoint()));
-            await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
+            var shared = await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
+            string measured = shared.All(k => k == n - 1) ? "shm" : shared.All(k => k == 0) ? "tcp" : "mixed";
+            if (measured != transport.ToString().ToLowerInvariant())
+                Console.Error.WriteLine($"note: {transport.ToString().ToLowerInvariant()} was asked for, but the silos send over {measured} " +
+                    $"(shared memory needs room for each silo's segments in {Silo.Workers.SharedSegment.Directory}; the silos' warnings say why)");
             var timings = new List<AllReduceTiming>();
             for (int it = 0; it <= repeats; it++) // 0 warms up: connections, buffers, pages
             {
@@ -70,7 +74,7 @@ public static class BenchAllReduceCommand
             var report = new
             {
                 bench = "allreduce", silos = n, numel, bytes = (long)bytes, comm_dtype = dtype.ToString().ToLowerInvariant(),
-                transport = transport.ToString().ToLowerInvariant(), repeats,
+                transport = measured, repeats,
                 seconds_min = Math.Round(best, 4),
                 seconds_median = Math.Round(BenchMath.Median(timings.Select(t => t.Seconds).ToList()), 4),
                 reduce_scatter_seconds = Math.Round(fastest.ReduceScatter, 4),
@@ -114,11 +118,13 @@ public static class BenchAllReduceCommand
         foreach (var a in args) info.ArgumentList.Add(a);
         if (transport == Transport.Tcp) info.Environment["GPT1_SHM"] = "0";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a silo process");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) =>
+        DataReceivedEventHandler forward = (_, e) => // failures, and why a silo does not use shared memory
         {
-            if (e.Data is { } line && line.Contains("fail", StringComparison.OrdinalIgnoreCase)) Console.Error.WriteLine($"[silo {process.Id}] {line}");
+            if (e.Data is { } line && (line.Contains("fail", StringComparison.OrdinalIgnoreCase) || line.Contains("sends over TCP", StringComparison.Ordinal)))
+                Console.Error.WriteLine($"[silo {process.Id}] {line.Trim()}");
         };
+        process.OutputDataReceived += forward;
+        process.ErrorDataReceived += forward;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

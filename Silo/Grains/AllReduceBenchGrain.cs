@@ -27,7 +27,7 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
         return Task.FromResult(plane.Endpoint);
     }
 
-    public async Task Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype)
+    public async Task<int> Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype)
     {
         if (plane is null) throw new InvalidOperationException("ask for the Endpoint of every rank first");
         thread ??= new TensorThread($"gpt1-bench {this.GetPrimaryKeyString()}");
@@ -41,6 +41,8 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
         (this.rank, ranks) = (rank, peerEndpoints.Length);
         collective = new Collective(0, rank, peerEndpoints, shards, dtype, memory, plane);
         plane.Sink = collective;
+        if (collective.SharedMemoryUnavailable is { } why) log.LogWarning("Rank {Rank} sends over TCP: {Reason}", rank, why);
+        return collective.SharedMemoryPeers;
     }
 
     public async Task Fill()

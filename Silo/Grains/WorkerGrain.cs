@@ -75,6 +75,8 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         log.LogInformation("Worker {Worker} joined run {Run} as rank {Rank} of {N} (generation {Generation}), shard [{Start}, {End}); " +
             "peers through shared memory: {Shared}, over TCP: {Tcp}", this.GetPrimaryKeyString(), assignment.RunId, assignment.Rank, n,
             assignment.Generation, replica!.Own.Start, replica.Own.End, collective.SharedMemoryPeers, n - 1 - collective.SharedMemoryPeers);
+        if (collective.SharedMemoryUnavailable is { } why)
+            log.LogWarning("Worker {Worker} sends to the workers on its host over TCP: {Reason}", this.GetPrimaryKeyString(), why);
     }
 
     public async Task<ComputeResult?> Compute(long generation, long step, long globalTokens, TimeSpan wait)

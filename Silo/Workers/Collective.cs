@@ -25,7 +25,7 @@ public sealed class Collective : IFrameSink, IDisposable
     private readonly ExchangeBuffers memory;
     private readonly DataPlane plane;
     private readonly SameHostPeers sameHost;
-    private readonly HostMemory?[] staging; // per peer over TCP: its contribution to this shard, in the wire dtype
+    private readonly HostMemory?[] staging; // per peer that sends over TCP: its contribution to this shard, in the wire dtype
     private readonly nint[] sources; // per rank, the start of its contribution (this rank: OwnGradient; a same-host peer: its segment)
     private readonly nint[] sharedShards; // per same-host peer: its segment holding its updated shard
     private readonly Lock gate = new();
@@ -45,11 +45,7 @@ public sealed class Collective : IFrameSink, IDisposable
         sources = new nint[n];
         sharedShards = new nint[n];
         for (int r = 0; r < n; r++)
-        {
-            if (r == rank || sameHost.IsLocal(r)) continue;
-            staging[r] = HostMemory.Allocate(own * wireBytes);
-            sources[r] = staging[r]!.Address;
-        }
+            if (r != rank && !sameHost.IsOnThisHost(r)) staging[r] = HostMemory.Allocate(own * wireBytes); // same-host peers' on their first TCP frame
         sources[rank] = memory.OwnGradient.Address;
         reduce = new ExchangePhase("reduce-scatter", n, rank, Chunks(own), 0, summing: true);
         gather = new ExchangePhase("all-gather", n, rank, 0, shards.Where((s, r) => r != rank && s.Length > 0).Count(), summing: false);
@@ -57,8 +53,11 @@ public sealed class Collective : IFrameSink, IDisposable
 
     public long Generation { get; }
 
-    /// <summary>How many peers exchange with this worker through shared memory (the rest: TCP).</summary>
-    public int SharedMemoryPeers => Enumerable.Range(0, endpoints.Length).Count(sameHost.IsLocal);
+    /// <summary>How many peers this worker sends to through shared memory (the rest: TCP).</summary>
+    public int SharedMemoryPeers => sameHost.SharedCount;
+
+    /// <summary>Why this worker sends over TCP to peers on its host although shared memory was wanted (null: it does not).</summary>
+    public string? SharedMemoryUnavailable => sameHost.Unavailable;
 
     /// <summary>Sends this worker's gradient ranges to their owners and waits until its own shard holds the sum.</summary>
     public async Task ReduceScatter(long step)
@@ -66,8 +65,8 @@ public sealed class Collective : IFrameSink, IDisposable
         List<int> ready;
         Task done;
         lock (gate) done = reduce.Begin(step, failure, out ready); // chunks whose peer parts came while this worker computed
-        var sends = SendToPeers(to => sameHost.IsLocal(to)
-            ? Share(to, FrameKind.GradientShared, step, memory.Wire.Address + (nint)(shards[to].Start * wireBytes), sameHost.GradientsOut!.Data + (nint)(shards[to].Start * wireBytes), shards[to].Length * wireBytes)
+        var sends = SendToPeers(to => sameHost.SendsShared(to)
+            ? Share(to, FrameKind.GradientShared, step, shards[to].Start * wireBytes, shards[to].Length * wireBytes)
             : SendRange(to, FrameKind.Gradient, step, memory.Wire, shards[to].Start * wireBytes, shards[to].Length, wireBytes));
         foreach (int chunk in ready) Sum(chunk);
         await Finish(sends, done).ConfigureAwait(false);
@@ -79,10 +78,10 @@ public sealed class Collective : IFrameSink, IDisposable
         Task done;
         lock (gate) done = gather.Begin(step, failure, out _);
         var own = shards[rank];
-        var shared = sameHost.ShardOut is { } segment
-            ? Task.Run(() => Copy(memory.Values.Address + (nint)(own.Start * 4), segment.Data, own.Length * 4)) : Task.CompletedTask;
-        var sends = SendToPeers(to => sameHost.IsLocal(to)
-            ? NoticeAfter(shared, to, FrameKind.ParametersShared, step)
+        var shared = sameHost.ShardOut is { } segment && own.Length > 0
+            ? Task.Run(() => Touch(memory.Values.Address + (nint)(own.Start * 4), segment.Data, own.Length * 4)) : Task.CompletedTask;
+        var sends = SendToPeers(to => sameHost.SendsShared(to)
+            ? (own.Length > 0 ? NoticeAfter(shared, to, FrameKind.ParametersShared, step) : Task.CompletedTask) // as over TCP: nothing to send
             : SendRange(to, FrameKind.Parameters, step, memory.Values, own.Start * 4, own.Length, 4));
         await Finish(sends, done).ConfigureAwait(false);
     }
@@ -112,7 +111,9 @@ public sealed class Collective : IFrameSink, IDisposable
                 switch (frame.Kind)
                 {
                     case FrameKind.Gradient:
-                        return staging[frame.From]!.Slice(frame.Offset * wireBytes, frame.Length);
+                        var into = staging[frame.From] ??= HostMemory.Allocate(shards[rank].Length * wireBytes); // a same-host peer that sends over TCP
+                        sources[frame.From] = into.Address;
+                        return into.Slice(frame.Offset * wireBytes, frame.Length);
                     case FrameKind.Parameters:
                         return memory.Values.Slice((shards[frame.From].Start + frame.Offset) * 4, frame.Length);
                     case FrameKind.GradientShared:
@@ -123,7 +124,7 @@ public sealed class Collective : IFrameSink, IDisposable
                         return Memory<byte>.Empty;
                 }
             }
-            catch (InvalidDataException e)
+            catch (Exception e)
             {
                 Fail(e.Message); // the step cannot complete: fail it now rather than time out
                 throw;
@@ -166,11 +167,19 @@ public sealed class Collective : IFrameSink, IDisposable
     private List<Task> SendToPeers(Func<int, Task> sendTo) =>
         Enumerable.Range(1, endpoints.Length - 1).Select(k => (rank + k) % endpoints.Length).Select(to => Task.Run(() => sendTo(to))).ToList();
 
-    /// <summary>A same-host peer's range: copied into this worker's segment, then announced.</summary>
-    private async Task Share(int to, FrameKind kind, long step, nint from, nint into, long bytes)
+    /// <summary>A same-host peer's range of the gradient (a byte range of the wire memory): copied into this worker's segment, then announced.</summary>
+    private async Task Share(int to, FrameKind kind, long step, long startByte, long bytes)
     {
-        Copy(from, into, bytes);
+        if (bytes == 0) return; // as over TCP: the peer's shard is empty
+        Touch(memory.Wire.Address + (nint)startByte, sameHost.GradientsOut!.Data + (nint)startByte, bytes);
         await Notice(to, kind, step).ConfigureAwait(false);
+    }
+
+    /// <summary>A copy into this worker's segment, counted by the data plane so a quiesce waits for it; refused once the exchange is abandoned.</summary>
+    private void Touch(nint from, nint into, long bytes)
+    {
+        if (!plane.Touch(this, () => Copy(from, into, bytes)))
+            throw new OperationCanceledException(failure ?? "the exchange was abandoned");
     }
 
     private async Task NoticeAfter(Task copied, int to, FrameKind kind, long step)
@@ -180,7 +189,7 @@ public sealed class Collective : IFrameSink, IDisposable
     }
 
     private Task Notice(int to, FrameKind kind, long step) =>
-        plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, sameHost.Token, 0), ReadOnlyMemory<byte>.Empty);
+        plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, sameHost.Token, 0), ReadOnlyMemory<byte>.Empty, this);
 
     private static unsafe void Copy(nint from, nint into, long bytes) => Buffer.MemoryCopy((void*)from, (void*)into, bytes, bytes);
 
@@ -189,7 +198,7 @@ public sealed class Collective : IFrameSink, IDisposable
         for (long offset = 0; offset < values; offset += ChunkValues)
         {
             int bytes = (int)(Math.Min(ChunkValues, values - offset) * bytesPerValue);
-            await plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, offset, bytes), source.Slice(startByte + offset * bytesPerValue, bytes)).ConfigureAwait(false);
+            await plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, offset, bytes), source.Slice(startByte + offset * bytesPerValue, bytes), this).ConfigureAwait(false);
         }
     }
 

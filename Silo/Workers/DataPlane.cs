@@ -79,8 +79,13 @@ public sealed class DataPlane : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one frame whose payload is read from <paramref name="payload"/> (not copied; keep it alive until this completes).</summary>
-    public async Task Send(string endpoint, Frame frame, ReadOnlyMemory<byte> payload)
+    /// <summary>
+    /// Sends one frame whose payload is read from <paramref name="payload"/> (not copied; keep it
+    /// alive until this completes). With an <paramref name="owner"/>, the frame goes only while
+    /// the owner is the sink: once a quiesce has begun, the memory may be freed, and the send
+    /// throws <see cref="OperationCanceledException"/> instead of reading it.
+    /// </summary>
+    public async Task Send(string endpoint, Frame frame, ReadOnlyMemory<byte> payload, IFrameSink? owner = null)
     {
         if (payload.Length != frame.Length || frame.Length > MaxFrameBytes)
             throw new ArgumentException($"a frame of {frame.Length} bytes with a payload of {payload.Length} (at most {MaxFrameBytes})", nameof(payload));
@@ -94,7 +99,11 @@ public sealed class DataPlane : IAsyncDisposable
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(28), frame.Offset);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), frame.Length);
         await peer.Gate.WaitAsync(stopping.Token).ConfigureAwait(false);
-        Enter(receiving: false);
+        if (!EnterFor(owner))
+        {
+            peer.Gate.Release();
+            throw new OperationCanceledException($"a {frame.Kind} frame of step {frame.Step} was not sent: its exchange was abandoned");
+        }
         try
         {
             var stream = await peer.Connect(stopping.Token).ConfigureAwait(false);
@@ -131,6 +140,25 @@ public sealed class DataPlane : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/>, which touches memory a quiesce frees outside any transfer (a
+    /// copy into shared memory), counted like a transfer, so a quiesce waits for it; returns false
+    /// without running it once <paramref name="owner"/> is no longer the sink.
+    /// </summary>
+    public bool Touch(IFrameSink owner, Action work)
+    {
+        if (!EnterFor(owner)) return false;
+        try
+        {
+            work();
+            return true;
+        }
+        finally
+        {
+            Leave();
+        }
+    }
+
     /// <summary>Drops the outgoing connections (the worker set changed, or a step was aborted).</summary>
     public void ResetPeers()
     {
@@ -138,13 +166,24 @@ public sealed class DataPlane : IAsyncDisposable
         peers.Clear();
     }
 
-    /// <summary>Counts a transfer that touches caller memory; a receive gets the sink in the same breath, so a quiesce either waits for it or it sees none.</summary>
-    private IFrameSink? Enter(bool receiving)
+    /// <summary>Counts a receive that touches caller memory; it gets the sink in the same breath, so a quiesce either waits for it or it sees none.</summary>
+    private IFrameSink? EnterReceiving()
     {
         lock (gate)
         {
             busy++;
-            return receiving ? sink : null;
+            return sink;
+        }
+    }
+
+    /// <summary>Counts a send or touch of caller memory, unless its owner is no longer the sink (a quiesce has begun).</summary>
+    private bool EnterFor(IFrameSink? owner)
+    {
+        lock (gate)
+        {
+            if (owner is not null && !ReferenceEquals(sink, owner)) return false;
+            busy++;
+            return true;
         }
     }
 
@@ -193,14 +232,14 @@ public sealed class DataPlane : IAsyncDisposable
                 await stream.ReadExactlyAsync(header, stopping.Token).ConfigureAwait(false);
                 var frame = Parse(header, client);
                 Memory<byte>? target = null;
-                var to = Enter(receiving: true);
+                var to = EnterReceiving();
                 try
                 {
                     try
                     {
                         if (to is not null) target = to.Target(frame);
                     }
-                    catch (Exception e) when (e is InvalidOperationException or InvalidDataException or ArgumentException)
+                    catch (Exception e) when (e is not OperationCanceledException)
                     {
                         log.LogWarning("Dropped a {Kind} frame of step {Step} from rank {Rank}: {Error}", frame.Kind, frame.Step, frame.From, e.Message);
                     }

@@ -12,8 +12,9 @@ namespace Gpt1Cluster.Silo.Workers;
 /// </summary>
 public sealed unsafe class HostMemory : IDisposable
 {
-    private byte* pointer;
+    private byte* pointer; // null for an empty tensor's storage
     private readonly bool owned;
+    private bool disposed;
 
     private HostMemory(byte* pointer, long bytes, bool owned)
     {
@@ -37,7 +38,7 @@ public sealed unsafe class HostMemory : IDisposable
 
     public long Bytes { get; }
 
-    public nint Address => pointer is null ? throw new ObjectDisposedException(nameof(HostMemory)) : (nint)pointer;
+    public nint Address => disposed ? throw new ObjectDisposedException(nameof(HostMemory)) : (nint)pointer;
 
     /// <summary>[offset, offset + count) as Memory for socket I/O (count fits one frame).</summary>
     public Memory<byte> Slice(long offset, int count)
@@ -51,6 +52,7 @@ public sealed unsafe class HostMemory : IDisposable
     {
         if (owned && pointer is not null) NativeMemory.AlignedFree(pointer);
         pointer = null;
+        disposed = true;
     }
 
     /// <summary>Memory over native bytes; pinning is a no-op since they never move.</summary>

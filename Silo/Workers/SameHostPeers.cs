@@ -4,53 +4,80 @@ namespace Gpt1Cluster.Silo.Workers;
 /// A collective's peers that listen on this worker's own address (silos on one host), and the
 /// shared memory it exchanges with them: this worker's gradient (in the wire dtype, laid out like
 /// the flat vector) and its updated shard go into its own segments, a one-frame notice goes over
-/// TCP, and the peer reads the bytes in place. Off with GPT1_SHM=0.
+/// TCP, and the peer reads the bytes in place. Each side decides only how it sends: GPT1_SHM=0,
+/// or a /dev/shm too small for the segments, makes this worker send over TCP, and a receiver takes
+/// either, so silos with different settings still agree.
 /// </summary>
 internal sealed class SameHostPeers : IDisposable
 {
-    private static bool Available => Environment.GetEnvironmentVariable("GPT1_SHM") != "0" && Directory.Exists(SharedSegment.Directory);
-
     private readonly string[] endpoints;
     private readonly long generation;
-    private readonly bool[] local;
+    private readonly bool[] sameHost; // peers on this host: their notices can be honoured
+    private readonly bool[] sendShared; // peers this worker sends to through its segments
     private readonly SharedSegment?[] gradientsIn, shardsIn; // peers' segments, mapped on their first notice
 
     public SameHostPeers(string[] endpoints, int rank, long generation, long wireBytes, long shardBytes, bool allowed)
     {
         (this.endpoints, this.generation) = (endpoints, generation);
         string host = Host(endpoints[rank]);
-        bool available = allowed && Available;
-        local = endpoints.Select((e, r) => r != rank && available && Host(e) == host).ToArray();
+        sameHost = endpoints.Select((e, r) => r != rank && Host(e) == host).ToArray();
         gradientsIn = new SharedSegment?[endpoints.Length];
         shardsIn = new SharedSegment?[endpoints.Length];
-        if (!local.Contains(true)) return;
-        SharedSegment.RemoveStale(); // a killed worker's segments, before this one adds its own
-        Token = Random.Shared.NextInt64(1, long.MaxValue);
-        GradientsOut = SharedSegment.Create(PathOf(rank, "gradients"), wireBytes, Token);
-        ShardOut = SharedSegment.Create(PathOf(rank, "shard"), shardBytes, Token);
+        bool wanted = allowed && Environment.GetEnvironmentVariable("GPT1_SHM") != "0" && sameHost.Contains(true);
+        if (wanted && !Directory.Exists(SharedSegment.Directory))
+            Unavailable = $"{SharedSegment.Directory} does not exist";
+        else if (wanted)
+        {
+            SharedSegment.RemoveStale(SharedSegment.Directory); // a killed worker's segments, before this one adds its own
+            Token = Random.Shared.NextInt64(1, long.MaxValue);
+            try
+            {
+                GradientsOut = SharedSegment.Create(PathOf(rank, "gradients"), wireBytes, Token);
+                ShardOut = SharedSegment.Create(PathOf(rank, "shard"), shardBytes, Token);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                GradientsOut?.Dispose();
+                (GradientsOut, ShardOut) = (null, null);
+                Unavailable = e.Message;
+            }
+        }
+        sendShared = sameHost.Select(local => local && ShardOut is not null).ToArray();
     }
+
+    /// <summary>Why this worker sends over TCP to peers on its host although shared memory was wanted (null: it does not).</summary>
+    public string? Unavailable { get; }
 
     /// <summary>Announced with every notice, so a peer knows it mapped this worker's segment and not a stranger's.</summary>
     public long Token { get; }
 
-    /// <summary>This worker's gradient for its same-host peers to read (null when it has none).</summary>
+    /// <summary>This worker's gradient for its same-host peers to read (null when it sends none this way).</summary>
     public SharedSegment? GradientsOut { get; }
 
     /// <summary>This worker's updated shard for its same-host peers to read.</summary>
     public SharedSegment? ShardOut { get; }
 
-    public bool IsLocal(int rank) => local[rank];
+    /// <summary>Whether <paramref name="rank"/> listens on this worker's address.</summary>
+    public bool IsOnThisHost(int rank) => sameHost[rank];
 
-    /// <summary>Peer <paramref name="rank"/>'s gradient segment (mapped on first use).</summary>
+    /// <summary>Whether this worker sends to <paramref name="rank"/> through shared memory.</summary>
+    public bool SendsShared(int rank) => sendShared[rank];
+
+    public int SharedCount => sendShared.Count(s => s);
+
+    /// <summary>Peer <paramref name="rank"/>'s gradient segment (mapped on its first notice).</summary>
     public nint GradientsOf(int rank, long token) => Map(gradientsIn, rank, "gradients", token);
 
-    /// <summary>Peer <paramref name="rank"/>'s shard segment (mapped on first use).</summary>
+    /// <summary>Peer <paramref name="rank"/>'s shard segment (mapped on its first notice).</summary>
     public nint ShardOf(int rank, long token) => Map(shardsIn, rank, "shard", token);
 
     private nint Map(SharedSegment?[] mapped, int rank, string what, long token)
     {
-        if (!local[rank]) throw new InvalidDataException($"rank {rank} ({endpoints[rank]}) sent a shared-memory notice but is not on this host");
-        return (mapped[rank] ??= SharedSegment.Open(PathOf(rank, what), token)).Data;
+        if (!sameHost[rank]) throw new InvalidDataException($"rank {rank} ({endpoints[rank]}) sent a shared-memory notice but does not listen on this host's address");
+        var segment = mapped[rank] ??= SharedSegment.Open(PathOf(rank, what), token);
+        if (segment.Token != token)
+            throw new InvalidDataException($"rank {rank} announced its {what} segment with token {token:x}, but the one mapped here has {segment.Token:x}");
+        return segment.Data;
     }
 
     private string PathOf(int rank, string what) =>

@@ -67,6 +67,29 @@ public sealed class CollectiveTests
         foreach (var s in sums) s.Dispose();
     }
 
+    /// <summary>
+    /// Each worker decides only how it sends (GPT1_SHM=0 or a full /dev/shm on one silo): a
+    /// receiver takes notices and TCP frames alike. Also shards left empty when values are fewer
+    /// than ranks, over both transports.
+    /// </summary>
+    [Theory]
+    [InlineData(3, Count)]
+    [InlineData(4, 3L)]
+    public async Task Workers_that_send_over_different_transports_still_agree(int n, long count)
+    {
+        await using var ranks = await Ranks.Start(n, CommDtype.Fp32, r => r != 1, count: count); // rank 1 over TCP; with 3 values over 4 ranks, rank 0 owns nothing
+        ranks.FillGradients(seed: 3);
+        using var sum = ranks.RankOrderSum(receiver: -1);
+        await ranks.All(r => ranks.Collectives[r].ReduceScatter(1));
+        for (int r = 0; r < n; r++)
+        {
+            Assert.True(Same(ranks.Shard(ranks.Gradients[r], r), ranks.Shard(sum, r)), $"rank {r}'s shard after the reduce-scatter");
+            ranks.Shard(ranks.Values[r], r).copy_(ranks.Shard(ranks.Gradients[r], r));
+        }
+        await ranks.All(r => ranks.Collectives[r].AllGather(1));
+        for (int r = 0; r < n; r++) Assert.True(Same(ranks.Values[r], sum), $"rank {r}'s parameters after the all-gather");
+    }
+
     [Fact]
     public async Task A_failed_exchange_ends_the_wait_at_once()
     {
@@ -99,16 +122,18 @@ public sealed class CollectiveTests
         public const long Generation = 42;
         private readonly ShardRange[] shards;
 
-        private Ranks(int n, CommDtype dtype, bool sharedMemory, bool hostMirrors)
+        private readonly long count;
+
+        private Ranks(int n, CommDtype dtype, Func<int, bool> sharedMemory, bool hostMirrors, long count)
         {
-            Dtype = dtype;
-            shards = ShardRange.Split(Count, n);
+            (Dtype, this.count) = (dtype, count);
+            shards = ShardRange.Split(count, n);
             Planes = Enumerable.Range(0, n).Select(_ => new DataPlane(IPAddress.Loopback, NullLogger.Instance)).ToArray();
-            Values = Enumerable.Range(0, n).Select(_ => torch.zeros(Count)).ToArray();
-            Gradients = Enumerable.Range(0, n).Select(_ => torch.zeros(Count)).ToArray();
+            Values = Enumerable.Range(0, n).Select(_ => torch.zeros(count)).ToArray();
+            Gradients = Enumerable.Range(0, n).Select(_ => torch.zeros(count)).ToArray();
             Memory = Enumerable.Range(0, n).Select(r => new ExchangeBuffers(Values[r], Gradients[r], shards[r], dtype, hostMirrors)).ToArray();
             var endpoints = Planes.Select(p => p.Endpoint).ToArray();
-            Collectives = Enumerable.Range(0, n).Select(r => new Collective(Generation, r, endpoints, shards, dtype, Memory[r], Planes[r], sharedMemory)).ToArray();
+            Collectives = Enumerable.Range(0, n).Select(r => new Collective(Generation, r, endpoints, shards, dtype, Memory[r], Planes[r], sharedMemory(r))).ToArray();
             for (int r = 0; r < n; r++) Planes[r].Sink = Collectives[r];
         }
 
@@ -120,18 +145,22 @@ public sealed class CollectiveTests
         public Collective[] Collectives { get; }
 
         public static Task<Ranks> Start(int n, CommDtype dtype, bool sharedMemory, bool hostMirrors = false) =>
-            Task.FromResult(new Ranks(n, dtype, sharedMemory, hostMirrors));
+            Start(n, dtype, _ => sharedMemory, hostMirrors);
+
+        /// <param name="sharedMemory">per rank: whether it may send through shared memory</param>
+        public static Task<Ranks> Start(int n, CommDtype dtype, Func<int, bool> sharedMemory, bool hostMirrors = false, long count = Count) =>
+            Task.FromResult(new Ranks(n, dtype, sharedMemory, hostMirrors, count));
 
         public void FillGradients(int seed)
         {
             var generator = new Generator().manual_seed(seed);
-            foreach (var g in Gradients) g.copy_(torch.randn(Count, generator: generator));
+            foreach (var g in Gradients) g.copy_(torch.randn(count, generator: generator));
         }
 
         /// <summary>((0 + g₀) + g₁) + … as separate tensor adds; with bf16, every rank but <paramref name="receiver"/> rounded to bf16 first.</summary>
         public Tensor RankOrderSum(int receiver)
         {
-            var sum = torch.zeros(Count);
+            var sum = torch.zeros(count);
             for (int r = 0; r < Gradients.Length; r++)
             {
                 if (Dtype == CommDtype.Fp32 || r == receiver) sum.add_(Gradients[r]);

@@ -31,6 +31,28 @@ public sealed class DataPlaneTests
     }
 
     [Fact]
+    public async Task Once_a_quiesce_begins_an_exchange_neither_sends_nor_touches_its_memory()
+    {
+        await using var sender = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
+        await using var receiver = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
+        var sink = new Collecting(1);
+        receiver.Sink = sink;
+        var owner = new Collecting(1);
+        sender.Sink = owner;
+        bool touched = false;
+        Assert.True(sender.Touch(owner, () => touched = true));
+        Assert.True(touched);
+        await sender.Send(receiver.Endpoint, new Frame(FrameKind.Gradient, 1, 1, 0, 0, 4), new byte[4], owner);
+        await sink.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await sender.Quiesce(); // as before the owner's memory is freed
+        touched = false;
+        Assert.False(sender.Touch(owner, () => touched = true));
+        Assert.False(touched);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sender.Send(receiver.Endpoint, new Frame(FrameKind.Gradient, 1, 2, 0, 0, 4), new byte[4], owner));
+    }
+
+    [Fact]
     public async Task Frames_nobody_wants_are_read_and_dropped_and_the_connection_goes_on()
     {
         await using var sender = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
