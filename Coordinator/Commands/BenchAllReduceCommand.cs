@@ -120,7 +120,7 @@ public static class BenchAllReduceCommand
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a silo process");
         DataReceivedEventHandler forward = (_, e) => // failures, and why a silo does not use shared memory
         {
-            if (e.Data is { } line && (line.Contains("fail", StringComparison.OrdinalIgnoreCase) || line.Contains("sends over TCP", StringComparison.Ordinal)))
+            if (e.Data is { } line && (line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal) || line.Contains("sends over TCP", StringComparison.Ordinal)))
                 Console.Error.WriteLine($"[silo {process.Id}] {line.Trim()}");
         };
         process.OutputDataReceived += forward;
