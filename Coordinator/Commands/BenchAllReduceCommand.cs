@@ -34,6 +34,8 @@ public static class BenchAllReduceCommand
 
     public enum Transport { Shm, Tcp }
 
+    private static volatile bool clusterUp; // silos' errors while they join each other are expected: forwarded only after
+
     private static async Task<int> Run(int n, long numel, int repeats, CommDtype dtype, Transport transport, string? glooScript, bool json,
         CancellationToken cancel)
     {
@@ -52,6 +54,7 @@ public static class BenchAllReduceCommand
             }
             string gateways = string.Join(",", Enumerable.Range(0, n).Select(i => $"127.0.0.1:{ports[2 * i + 1]}"));
             await using var cluster = await ConnectWhenUp(gateways, clusterId, n, cancel);
+            clusterUp = true;
             var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
             var endpoints = await Task.WhenAll(peers.Select(p => p.Endpoint()));
             var shared = await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
@@ -120,7 +123,8 @@ public static class BenchAllReduceCommand
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a silo process");
         DataReceivedEventHandler forward = (_, e) => // failures, and why a silo does not use shared memory
         {
-            if (e.Data is { } line && (line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal) || line.Contains("sends over TCP", StringComparison.Ordinal)))
+            if (e.Data is { } line && (line.Contains("sends over TCP", StringComparison.Ordinal) ||
+                (clusterUp && (line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal)))))
                 Console.Error.WriteLine($"[silo {process.Id}] {line.Trim()}");
         };
         process.OutputDataReceived += forward;
