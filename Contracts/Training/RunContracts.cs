@@ -52,6 +52,13 @@ public sealed record PretrainRequest
 
     /// <summary>Where the tokenizer files live (for generate); from the prepared data's manifest.</summary>
     [Id(14), JsonPropertyName("tokenizer_dir")] public string TokenizerDir { get; init; } = "";
+
+    /// <summary>
+    /// A step whose forward, backward and reduce-scatter have not finished on every worker after
+    /// this long counts as a failed worker (a hung device or a stalled peer), and the run re-forms
+    /// without it. 30 minutes, torch.distributed's default; the full model on a CPU needs minutes.
+    /// </summary>
+    [Id(15), JsonPropertyName("step_timeout_seconds")] public double StepTimeoutSeconds { get; init; } = 1800;
 }
 
 public enum RunState

@@ -60,6 +60,16 @@ public sealed record ComputeResult(
     [property: Id(5)] double ComputeSeconds,
     [property: Id(6)] double ReduceSeconds);
 
+/// <summary>
+/// One wait for a step: its result, or null while it runs, and whether the worker's own forward and
+/// backward are done (it is in the reduce-scatter, waiting on peers), so a step that overruns its
+/// timeout is blamed on a worker still computing rather than on the peers waiting for it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ComputePoll(
+    [property: Id(0)] ComputeResult? Result,
+    [property: Id(1)] bool Exchanging);
+
 /// <summary>A file a worker wrote into a checkpoint folder.</summary>
 [GenerateSerializer, Immutable]
 public sealed record CheckpointFile(
@@ -93,10 +103,10 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// forward + backward into the flat gradient, then the reduce-scatter: chunks of each other
     /// rank's shard go to that rank; this rank's shard is summed in rank order. The first call
     /// starts the work; every call waits for it at most <paramref name="wait"/> and returns null if
-    /// it is still running, to be called again with the same arguments. So each call stays well
+    /// it is still running (with how far it got), to be called again with the same arguments. So each call stays well
     /// under Orleans' 30 s response timeout however long a step takes (minutes on a CPU).
     /// </summary>
-    Task<ComputeResult?> Compute(long generation, long step, long globalTokens, TimeSpan wait);
+    Task<ComputePoll> Compute(long generation, long step, long globalTokens, TimeSpan wait);
 
     /// <summary>AdamW on this rank's shard (lr and the global clip factor from the coordinator), then the all-gather of updated shards.</summary>
     [ResponseTimeout("00:05:00")]

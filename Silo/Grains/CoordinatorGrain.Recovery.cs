@@ -25,8 +25,8 @@ public sealed partial class CoordinatorGrain
             pending.Remove(done);
             if (!done.IsCompletedSuccessfully)
             {
-                int rank = Array.IndexOf(tasks, done);
                 var cause = done.Exception?.InnerException ?? new TaskCanceledException();
+                int rank = cause is StepTimeoutException timeout ? timeout.Rank : Array.IndexOf(tasks, done);
                 string key = members[rank].GetPrimaryKeyString();
                 string reason = $"worker {key} (rank {rank}) failed: {cause.Message}";
                 await AbortAll(members, reason);
@@ -199,4 +199,10 @@ public sealed partial class CoordinatorGrain
 public sealed class WorkerFailedException(string worker, string message, Exception inner) : Exception(message, inner)
 {
     public string Worker { get; } = worker;
+}
+
+/// <summary>A step overran its timeout; <see cref="Rank"/> is the worker blamed (one that had not finished its own backward, if any).</summary>
+public sealed class StepTimeoutException(int rank, string message) : TimeoutException(message)
+{
+    public int Rank { get; } = rank;
 }

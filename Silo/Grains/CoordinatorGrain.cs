@@ -159,6 +159,7 @@ public sealed partial class CoordinatorGrain(
         run.Model.Validate().RequireContext(run.Data.Context);
         run.Optimizer.Validate();
         if (run.Epochs < 1) throw new ConfigException($"epochs: must be ≥ 1 (got {run.Epochs})");
+        if (!(run.StepTimeoutSeconds > 0)) throw new ConfigException($"step_timeout_seconds: must be > 0 (got {run.StepTimeoutSeconds})");
         var info = await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data);
         if (info.VocabSize != run.Model.VocabSize)
             throw new ConfigException($"vocab_size: the model has {run.Model.VocabSize} tokens but {run.Data.Directory} was tokenized with {info.VocabSize}; prepare the data with the model's vocabulary or use a preset (it takes the data's size)");
@@ -294,10 +295,24 @@ public sealed partial class CoordinatorGrain(
         long globalTokens = (long)sampler.GetGlobalBatch(cursor).Length * run.Data.Context;
         long gen = generation;
         long s = step;
-        var computed = await OnAll(workers, async (w, _) =>
+        var limit = TimeSpan.FromSeconds(run.StepTimeoutSeconds);
+        var exchanging = new bool[workers.Length]; // as of each worker's last answer
+        var computed = await OnAll(workers, async (w, rank) =>
         {
             while (true) // each call waits at most ComputeWait, well under the response timeout
-                if (await w.Compute(gen, s, globalTokens, ComputeWait) is { } result) return result;
+            {
+                var left = limit - clock.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    int culprit = Array.IndexOf(exchanging, false) is >= 0 and var still ? still : rank; // one still computing, else this one
+                    throw new StepTimeoutException(culprit, $"step {s + 1} was not computed within the step timeout ({run.StepTimeoutSeconds:0.###} s)" +
+                        (exchanging[culprit] ? "" : " and this worker had not finished its backward") +
+                        ": its device may be hung, or the timeout is too short for this model (--step-timeout)");
+                }
+                var poll = await w.Compute(gen, s, globalTokens, left < ComputeWait ? left : ComputeWait);
+                exchanging[rank] = poll.Exchanging;
+                if (poll.Result is { } result) return result;
+            }
         });
         double lossSum = 0, squared = 0;
         long stepTokens = 0;

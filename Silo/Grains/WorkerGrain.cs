@@ -27,6 +27,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
     private long prefetchStep = -1;
     private Collective? collective;
     private (long Generation, long Step, Task<ComputeResult> Work)? computing; // the step the coordinator waits for
+    private bool exchanging; // its forward and backward are done
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -79,20 +80,21 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
             log.LogWarning("Worker {Worker} sends to the workers on its host over TCP: {Reason}", this.GetPrimaryKeyString(), why);
     }
 
-    public async Task<ComputeResult?> Compute(long generation, long step, long globalTokens, TimeSpan wait)
+    public async Task<ComputePoll> Compute(long generation, long step, long globalTokens, TimeSpan wait)
     {
         if (computing is not { } c || c.Generation != generation || c.Step != step)
         {
             var (a, r) = Current(generation);
+            exchanging = false;
             computing = c = (generation, step, Compute(a, r, step, globalTokens));
         }
         try
         {
-            return await c.Work.WaitAsync(wait);
+            return new ComputePoll(await c.Work.WaitAsync(wait), Exchanging: true);
         }
         catch (TimeoutException) when (!c.Work.IsCompleted)
         {
-            return null; // still running: the coordinator asks again
+            return new ComputePoll(null, exchanging); // still running: the coordinator asks again
         }
     }
 
@@ -108,6 +110,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
 
         double lossSum = await thread!.Run(() => r.ComputeGradients(slice, globalTokens, step));
         double compute = clock.Elapsed.TotalSeconds - dataWait;
+        exchanging = true;
 
         await collective!.ReduceScatter(step);
         double squared = await thread.Run(r.ReduceFinished);

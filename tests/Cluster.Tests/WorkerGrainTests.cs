@@ -23,19 +23,31 @@ public sealed class WorkerGrainTests(TrainingRuns runs) : IClassFixture<Training
             new WorkerStart(TrainingRuns.Seed, null), [info.DataEndpoint]));
         const long GlobalTokens = TrainingRuns.Batch * TrainingRuns.Context;
 
-        // The step first awaits its slice from the data grain, so it cannot be done when a zero wait ends.
-        Assert.Null(await worker.Compute(1, 0, GlobalTokens, TimeSpan.Zero));
+        // The step first awaits its slice from the data grain, so it cannot be done, nor its backward, when a zero wait ends.
+        Assert.Equal(new ComputePoll(null, Exchanging: false), await worker.Compute(1, 0, GlobalTokens, TimeSpan.Zero));
         ComputeResult? result = null;
         for (int call = 0; result is null; call++)
         {
             Assert.True(call < 60, "the step did not finish in 60 calls of 5 s");
-            result = await worker.Compute(1, 0, GlobalTokens, TimeSpan.FromSeconds(5));
+            result = (await worker.Compute(1, 0, GlobalTokens, TimeSpan.FromSeconds(5))).Result;
         }
         Assert.True(result.Tokens > 0 && double.IsFinite(result.LossSum) && result.ShardSquaredNorm > 0, $"{result}");
-        Assert.Equal(result, await worker.Compute(1, 0, GlobalTokens, TimeSpan.Zero)); // asked again: the same step, not a second one
+        Assert.Equal(new ComputePoll(result, Exchanging: true), await worker.Compute(1, 0, GlobalTokens, TimeSpan.Zero)); // asked again: the same step, not a second one
 
         var wrong = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.Compute(2, 1, GlobalTokens, TimeSpan.Zero));
         Assert.Contains("generation 1", wrong.Message);
         await worker.Leave("poll");
+    }
+
+    [Fact]
+    public async Task A_step_past_its_timeout_fails_the_worker_that_is_still_computing()
+    {
+        await using var silo = await EmbeddedSilo.StartAsync("step-timeout", WorkerDevices.Cpu(1));
+        var coordinator = silo.Grains.GetGrain<ICoordinatorGrain>("timeout");
+        await coordinator.Start(runs.Request("timeout", 3) with { StepTimeoutSeconds = 0.001 }); // no step is that fast
+        var status = await TrainingRuns.UntilEnded(coordinator, TimeSpan.FromMinutes(2));
+        Assert.Equal(RunState.Failed, status.State);
+        Assert.Contains("step 1 was not computed within the step timeout (0.001 s) and this worker had not finished its backward", status.Error);
+        Assert.Contains("worker embedded/0 (rank 0) failed", status.Error); // blamed, and sitting out: no worker was left to go on with
     }
 }

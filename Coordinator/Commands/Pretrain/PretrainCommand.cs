@@ -47,12 +47,14 @@ public static class PretrainCommand
         var dropout = new Option<double?>("--dropout") { Description = "Override every dropout rate (GPT-1: 0.1)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the init, the data order and dropout", DefaultValueFactory = _ => 0 };
         var every = new Option<int>("--checkpoint-every") { Description = "Updates between checkpoints (0: only at stop and at the end)", DefaultValueFactory = _ => 1000 };
+        var stepTimeout = new Option<double>("--step-timeout")
+            { Description = "Seconds a step may take before its slowest worker counts as failed (hung) and the run re-forms without it", DefaultValueFactory = _ => 1800 };
         var comm = new Option<CommDtype>("--comm-dtype") { Description = "Gradient dtype on the wire (parameters always travel as fp32)", DefaultValueFactory = _ => CommDtype.Fp32 };
         var prompt = new Option<string>("--prompt") { Description = "After an embedded run, the text to continue", DefaultValueFactory = _ => "the old man looked at her and" };
         var command = new Command("start", "Start a run (defaults: the paper's recipe)")
         {
             data, config, epochs, maxSteps, batch, ctx, lr, warmup, dropout, seed, Run, CheckpointDir, every, MinWorkers, MaxWorkers, comm,
-            Cluster, ClusterId, ServiceId, Embedded, Workers, Wait, prompt, Json,
+            stepTimeout, Cluster, ClusterId, ServiceId, Embedded, Workers, Wait, prompt, Json,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -88,6 +90,7 @@ public static class PretrainCommand
                 CheckpointEvery = parse.GetValue(every),
                 MinWorkers = parse.GetValue(MinWorkers),
                 MaxWorkers = parse.GetValue(MaxWorkers),
+                StepTimeoutSeconds = parse.GetValue(stepTimeout),
                 CommDtype = parse.GetValue(comm),
                 Seed = parse.GetValue(seed),
                 TokenizerHash = tokenizerHash,
