@@ -17,6 +17,13 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
     private static readonly TimeSpan MembershipLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(4);
 
+    /// <summary>
+    /// For the 300-update runs: 3 and 2 workers add the gradient in other orders than one process,
+    /// and fp32 rounding compounds over the updates (1.0e-5 measured; 1e-5 holds after 5, as the
+    /// equivalence tests check). A lost or repeated update is what the token count catches.
+    /// </summary>
+    private const double LongRunTolerance = 1e-4;
+
     /// <param name="transport">shm: the silos exchange through shared memory (the default on one host); tcp: GPT1_SHM=0, over real sockets as between hosts</param>
     [Theory]
     [InlineData("shm")]
@@ -51,8 +58,9 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
     [RedisFact]
     public async Task A_run_on_redis_membership_finishes_after_a_worker_silo_is_killed_mid_run()
     {
-        const int Steps = 40;
-        const int KillAfterStep = 5; // past the checkpoints at steps 2 and 4
+        // Long enough that the kill lands mid-run: a step of this model takes milliseconds.
+        const int Steps = 300;
+        const int KillAfterStep = 25; // past the checkpoints at steps 10 and 20
         string cluster = $"mp-redis-{Guid.NewGuid():N}";
         await using var redis = await RedisServer.StartAsync();
         string[] flags = ["--cluster-id", cluster, "--membership", "redis", "--redis", redis.ConnectionString, "--advertise", "127.0.0.1", "--devices", "cpu"];
@@ -65,7 +73,7 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
 
         var sampler = Sampler();
         string checkpoints = runs.NewFolder("mp-redis");
-        var request = runs.Request("mp-redis", Steps, checkpoints, checkpointEvery: 2) with
+        var request = runs.Request("mp-redis", Steps, checkpoints, checkpointEvery: 10) with
         {
             Epochs = (int)((Steps + sampler.StepsPerEpoch - 1) / sampler.StepsPerEpoch),
         };
@@ -105,14 +113,14 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         Assert.Equal(saved.ParamSha256, status.ParamSha256);
         double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(final), runs.SingleProcess(Steps));
         output.WriteLine($"relative difference from the single-process run after {Steps} steps: {relative:E2}");
-        Assert.True(relative < 1e-5, $"3 then 2 workers: relative difference {relative:E2} from the single-process run; {context}");
+        Assert.True(relative < LongRunTolerance, $"3 then 2 workers: relative difference {relative:E2} from the single-process run; {context}");
     }
 
     [RedisFact]
     public async Task A_run_goes_on_from_its_last_checkpoint_after_the_coordinators_silo_is_killed()
     {
-        const int Steps = 30;
-        const int KillAfterStep = 5;
+        const int Steps = 300; // long enough that the kill lands mid-run
+        const int KillAfterStep = 25;
         string cluster = $"mp-coord-{Guid.NewGuid():N}";
         await using var redis = await RedisServer.StartAsync();
         string[] flags = ["--cluster-id", cluster, "--membership", "redis", "--redis", redis.ConnectionString, "--advertise", "127.0.0.1", "--devices", "cpu"];
@@ -125,7 +133,7 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
 
         var sampler = Sampler();
         string checkpoints = runs.NewFolder("mp-coord");
-        var request = runs.Request("mp-coord", Steps, checkpoints, checkpointEvery: 2) with
+        var request = runs.Request("mp-coord", Steps, checkpoints, checkpointEvery: 10) with
         {
             Epochs = (int)((Steps + sampler.StepsPerEpoch - 1) / sampler.StepsPerEpoch),
         };
@@ -166,7 +174,7 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         for (long s = 0; s < Steps; s++) tokens += (long)sampler.GetGlobalBatch(sampler.CursorAt(s)).Length * TrainingRuns.Context;
         Assert.Equal(tokens, status.Tokens);
         double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(RunCheckpoint.Candidates(checkpoints).First()), runs.SingleProcess(Steps));
-        Assert.True(relative < 1e-5, $"relative difference {relative:E2} from the single-process run; {context}");
+        Assert.True(relative < LongRunTolerance, $"relative difference {relative:E2} from the single-process run; {context}");
     }
 
     [Fact]
