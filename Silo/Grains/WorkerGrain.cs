@@ -27,7 +27,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
     private long prefetchStep = -1;
     private Collective? collective;
     private (long Generation, long Step, Task<ComputeResult> Work)? computing; // the step the coordinator waits for
-    private bool exchanging; // its forward and backward are done
+    private (long Generation, long Step) backwardDone = (-1, -1); // the last step whose forward and backward are done
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -85,7 +85,6 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         if (computing is not { } c || c.Generation != generation || c.Step != step)
         {
             var (a, r) = Current(generation);
-            exchanging = false;
             computing = c = (generation, step, Compute(a, r, step, globalTokens));
         }
         try
@@ -94,7 +93,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         }
         catch (TimeoutException) when (!c.Work.IsCompleted)
         {
-            return new ComputePoll(null, exchanging); // still running: the coordinator asks again
+            return new ComputePoll(null, backwardDone == (generation, step)); // still running: the coordinator asks again
         }
     }
 
@@ -110,7 +109,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
 
         double lossSum = await thread!.Run(() => r.ComputeGradients(slice, globalTokens, step));
         double compute = clock.Elapsed.TotalSeconds - dataWait;
-        exchanging = true;
+        backwardDone = (a.Generation, step);
 
         await collective!.ReduceScatter(step);
         double squared = await thread.Run(r.ReduceFinished);
