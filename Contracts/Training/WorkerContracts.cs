@@ -135,8 +135,9 @@ public interface ISiloDevicesGrain : IGrainWithStringKey
 }
 
 /// <summary>
-/// The workers' all-reduce (reduce-scatter in ≤ 16 MB chunks, sum in rank order, all-gather)
-/// on a plain buffer of fp32 values over the same data plane, one per silo (key "siloName/bench"): `gpt1 bench allreduce`.
+/// The workers' all-reduce (reduce-scatter, sum in rank order, all-gather; shared memory on one
+/// host, 4 MiB frames over TCP otherwise) on a plain buffer of fp32 values over the same data
+/// plane, one per silo (key "siloName/bench"): `gpt1 bench allreduce`.
 /// </summary>
 public interface IAllReduceBenchGrain : IGrainWithStringKey
 {
