@@ -102,19 +102,26 @@ public sealed partial class CoordinatorGrain
         }
     }
 
-    /// <summary>At a step boundary, lets workers of silos that joined since the last look take part (through a checkpoint).</summary>
-    private async Task AdmitNewWorkers()
+    /// <summary>
+    /// At a step boundary, lets workers of silos that joined since the last look take part (through
+    /// a checkpoint); false if some active silo did not answer, so the caller looks again soon.
+    /// </summary>
+    private async Task<bool> AdmitNewWorkers()
     {
         var run = request!;
-        if (run.CheckpointDir is null) return;
+        if (run.CheckpointDir is null) return true;
         var found = await Discover(run.MaxWorkers);
+        bool complete = silentSilos == 0;
         var keys = found.Select(w => w.Key).ToArray();
-        if (keys.Length <= workerKeys.Length || keys.SequenceEqual(workerKeys)) return;
+        if (keys.Length <= workerKeys.Length || keys.SequenceEqual(workerKeys)) return complete;
         if (lastCheckpointStep != step) await Checkpoint();
         var written = NewestCheckpoint(run.CheckpointDir)
             ?? throw new InvalidDataException($"the checkpoint just written to {run.CheckpointDir} does not read back; not admitting new workers");
+        int before = workerKeys.Length;
         await FormFrom(found, written);
-        lastEvent = $"{keys.Length - workerKeys.Length} worker(s) joined; {keys.Length} from step {step}";
+        lastEvent = $"{keys.Length - before} worker(s) joined; {keys.Length} from step {step}";
+        log.LogInformation("Run {Run}: {Event}", RunId, lastEvent);
+        return complete;
     }
 
     private async Task Checkpoint()

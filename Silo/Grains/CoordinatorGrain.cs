@@ -28,6 +28,7 @@ public sealed partial class CoordinatorGrain(
 
     private readonly Queue<StepReport> reports = new();
     private readonly Dictionary<string, DateTime> suspects = new(); // workers whose call failed: left out of re-forms for a while
+    private int silentSilos; // active silos the last discovery could not ask for their devices
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PretrainRequest? request;
     private RunState state;
@@ -189,6 +190,7 @@ public sealed partial class CoordinatorGrain(
             .Order(StringComparer.Ordinal)
             .ToList();
         var found = new List<WorkerInfo>();
+        silentSilos = 0;
         foreach (var name in names)
         {
             string[] devices;
@@ -199,6 +201,7 @@ public sealed partial class CoordinatorGrain(
             catch (Exception e)
             {
                 log.LogWarning("Silo {Silo} did not answer ({Error}); leaving it out", name, e.Message);
+                silentSilos++;
                 continue;
             }
             var candidates = Enumerable.Range(0, devices.Length).Select(i => $"{name}/{i}")
@@ -243,6 +246,7 @@ public sealed partial class CoordinatorGrain(
         int failuresInARow = 0;
         long failedAt = -1; // the furthest step boundary a failure happened at: the count resets only past it
         var lastDiscovery = Stopwatch.StartNew();
+        var seenMembership = membership.CurrentSnapshot.Version;
         while (!stopRequested && step < stopAt)
         {
             try
@@ -253,10 +257,13 @@ public sealed partial class CoordinatorGrain(
                 Record(report);
                 if (run.CheckpointDir is not null && run.CheckpointEvery > 0 && step % run.CheckpointEvery == 0)
                     await Checkpoint();
-                if (lastDiscovery.Elapsed > TimeSpan.FromSeconds(30))
+                // A silo that joined is seen at the next step boundary (its membership change is local
+                // knowledge, free to check); the timer catches workers that came back from sitting out.
+                var version = membership.CurrentSnapshot.Version;
+                if ((version != seenMembership && lastDiscovery.Elapsed > TimeSpan.FromSeconds(1)) || lastDiscovery.Elapsed > TimeSpan.FromSeconds(30))
                 {
                     lastDiscovery.Restart();
-                    await AdmitNewWorkers();
+                    if (await AdmitNewWorkers()) seenMembership = version; // else a silo did not answer yet: look again
                 }
             }
             catch (Exception e)
