@@ -58,7 +58,9 @@ public sealed record PretrainRequest
     /// this long counts as a failed worker (a hung device or a stalled peer), and the run re-forms
     /// without it. 30 minutes, torch.distributed's default; the full model on a CPU needs minutes.
     /// </summary>
-    [Id(15), JsonPropertyName("step_timeout_seconds")] public double StepTimeoutSeconds { get; init; } = 1800;
+    [Id(15), JsonPropertyName("step_timeout_seconds")] public double StepTimeoutSeconds { get; init; } = DefaultStepTimeoutSeconds;
+
+    public const double DefaultStepTimeoutSeconds = 1800;
 }
 
 public enum RunState

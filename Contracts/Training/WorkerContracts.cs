@@ -47,7 +47,8 @@ public sealed record WorkerInfo(
     [property: Id(1)] string Silo,
     [property: Id(2)] string Device,
     [property: Id(3)] int Threads,
-    [property: Id(4)] string DataEndpoint);
+    [property: Id(4)] string DataEndpoint,
+    [property: Id(5)] double BusySeconds); // how long a step it was given has been running (0: none): a hung device keeps counting
 
 /// <summary>A worker's part of a step after forward, backward and the reduce-scatter.</summary>
 [GenerateSerializer, Immutable]

@@ -212,4 +212,16 @@ public sealed class WorkerFailedException(string worker, string message, Excepti
 public sealed class StepTimeoutException(int rank, string message) : TimeoutException(message)
 {
     public int Rank { get; } = rank;
+
+    /// <summary>
+    /// Whom a step past its timeout is blamed on: the first worker that had not finished its own
+    /// backward (the others wait for it in the reduce-scatter); if every one had, the one whose
+    /// wait noticed (<paramref name="noticedBy"/>): the exchange itself stalled.
+    /// </summary>
+    public static int Culprit(IReadOnlyList<bool> backwardDone, int noticedBy)
+    {
+        for (int r = 0; r < backwardDone.Count; r++)
+            if (!backwardDone[r]) return r;
+        return noticedBy;
+    }
 }

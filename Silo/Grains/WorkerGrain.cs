@@ -24,9 +24,9 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
     private WorkerAssignment? assignment;
     private Replica? replica;
     private Task<TokenSlice>? prefetch;
-    private long prefetchStep = -1;
+    private (long Generation, long Step) prefetchFor = (-1, -1);
     private Collective? collective;
-    private (long Generation, long Step, Task<ComputeResult> Work)? computing; // the step the coordinator waits for
+    private (long Generation, long Step, Task<ComputeResult> Work, DateTime Since)? computing; // the step the coordinator waits for
     private (long Generation, long Step) backwardDone = (-1, -1); // the last step whose forward and backward are done
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -53,7 +53,8 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
     }
 
     public Task<WorkerInfo> Describe() =>
-        Task.FromResult(new WorkerInfo(this.GetPrimaryKeyString(), silo.Name, device, devices.Threads, plane!.Endpoint));
+        Task.FromResult(new WorkerInfo(this.GetPrimaryKeyString(), silo.Name, device, devices.Threads, plane!.Endpoint,
+            computing is { Work.IsCompleted: false } c ? (DateTime.UtcNow - c.Since).TotalSeconds : 0));
 
     public async Task Join(WorkerAssignment assignment)
     {
@@ -85,33 +86,39 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         if (computing is not { } c || c.Generation != generation || c.Step != step)
         {
             var (a, r) = Current(generation);
-            computing = c = (generation, step, Compute(a, r, step, globalTokens));
+            computing = c = (generation, step, Compute(a, r, collective!, step, globalTokens), DateTime.UtcNow);
         }
-        try
+        using (var waited = new CancellationTokenSource())
         {
-            return new ComputePoll(await c.Work.WaitAsync(wait), Exchanging: true);
+            if (await Task.WhenAny(c.Work, Task.Delay(wait, waited.Token)) != c.Work)
+                return new ComputePoll(null, backwardDone == (generation, step)); // still running: the coordinator asks again
+            waited.Cancel();
         }
-        catch (TimeoutException) when (!c.Work.IsCompleted)
-        {
-            return new ComputePoll(null, backwardDone == (generation, step)); // still running: the coordinator asks again
-        }
+        return new ComputePoll(await c.Work, Exchanging: true);
     }
 
-    private async Task<ComputeResult> Compute(WorkerAssignment a, Replica r, long step, long globalTokens)
+    /// <summary>
+    /// The step's work, detached from the calls that wait for it. After each await it checks that its
+    /// generation is still this worker's: an abandoned step that resumes late must not touch the
+    /// next generation's prefetch, replica or exchange.
+    /// </summary>
+    private async Task<ComputeResult> Compute(WorkerAssignment a, Replica r, Collective exchange, long step, long globalTokens)
     {
         var clock = Stopwatch.StartNew();
         var slice = await Slice(a, step);
+        StillCurrent(a, step);
         double dataWait = clock.Elapsed.TotalSeconds;
         var data = GrainFactory.GetGrain<IDataGrain>(a.RunId);
         int n = a.Peers.Length;
-        prefetchStep = step + 1;
+        prefetchFor = (a.Generation, step + 1);
         prefetch = data.GetSlice(step + 1, a.Rank, n); // the data grain builds it ahead too; this brings it here
 
         double lossSum = await thread!.Run(() => r.ComputeGradients(slice, globalTokens, step));
+        StillCurrent(a, step);
         double compute = clock.Elapsed.TotalSeconds - dataWait;
         backwardDone = (a.Generation, step);
 
-        await collective!.ReduceScatter(step);
+        await exchange.ReduceScatter(step);
         double squared = await thread.Run(r.ReduceFinished);
         double reduce = clock.Elapsed.TotalSeconds - dataWait - compute;
         return new ComputeResult(lossSum, (long)slice.Sequences * (slice.Width - 1), squared, slice.Epoch, dataWait, compute, reduce);
@@ -179,9 +186,15 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         collective = null;
     }
 
+    private void StillCurrent(WorkerAssignment a, long step)
+    {
+        if (!ReferenceEquals(assignment, a))
+            throw new OperationCanceledException($"step {step + 1} of generation {a.Generation} was abandoned: the worker set re-formed");
+    }
+
     private async Task<TokenSlice> Slice(WorkerAssignment a, long step)
     {
-        if (prefetch is not null && prefetchStep == step)
+        if (prefetch is not null && prefetchFor == (a.Generation, step))
         {
             try
             {

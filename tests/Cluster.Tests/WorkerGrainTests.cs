@@ -1,6 +1,7 @@
 using Gpt1Cluster.Cluster.Tests.Fixtures;
 using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Grains;
 using Gpt1Cluster.Silo.Hosting;
 
 namespace Gpt1Cluster.Cluster.Tests;
@@ -38,6 +39,13 @@ public sealed class WorkerGrainTests(TrainingRuns runs) : IClassFixture<Training
         Assert.Contains("generation 1", wrong.Message);
         await worker.Leave("poll");
     }
+
+    [Theory]
+    [InlineData(new[] { true, false, true }, 0, 1)] // rank 1 still computes: ranks 0 and 2 only wait for it
+    [InlineData(new[] { false, false }, 1, 0)] // the first of those still computing
+    [InlineData(new[] { true, true, true }, 2, 2)] // all in the exchange: it stalled; the rank that noticed
+    public void A_timed_out_step_is_blamed_on_a_worker_still_in_its_backward(bool[] backwardDone, int noticedBy, int blamed) =>
+        Assert.Equal(blamed, StepTimeoutException.Culprit(backwardDone, noticedBy));
 
     [Fact]
     public async Task A_step_past_its_timeout_fails_the_worker_that_is_still_computing()
