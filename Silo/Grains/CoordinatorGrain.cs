@@ -52,12 +52,21 @@ public sealed partial class CoordinatorGrain(
 
     private string RunId => this.GetPrimaryKeyString();
 
-    public Task<DataInfo> OpenData(DataPlan plan) => GrainFactory.GetGrain<IDataGrain>(RunId).Open(plan);
+    public Task<DataInfo> OpenData(DataPlan plan)
+    {
+        RequireNew(); // an existing run's data grain keeps its plan
+        return GrainFactory.GetGrain<IDataGrain>(RunId).Open(plan);
+    }
+
+    private void RequireNew()
+    {
+        if (request is not null || record.State.Request is not null)
+            throw new InvalidOperationException($"run '{RunId}' already exists ({state}); choose another --run id, or `gpt1 pretrain resume --run {RunId}` to continue it");
+    }
 
     public async Task<RunStatus> Start(PretrainRequest request)
     {
-        if (this.request is not null || record.State.Request is not null)
-            throw new InvalidOperationException($"run '{RunId}' already exists ({state}); choose another --run id, or `gpt1 pretrain resume --run {RunId}` to continue it");
+        RequireNew();
         if (request.RunId != RunId) throw new ArgumentException($"the request names run '{request.RunId}' but was sent to run '{RunId}'");
         if (request.CheckpointDir is string dir && RunCheckpoint.Candidates(dir).Any())
             throw new InvalidOperationException($"{dir} already holds checkpoints; resume that run (`gpt1 pretrain resume`) or choose another --checkpoint-dir");
@@ -212,7 +221,10 @@ public sealed partial class CoordinatorGrain(
             {
                 try
                 {
-                    found.Add(await probes[i]);
+                    var info = await probes[i];
+                    if (info.BusySeconds > (request?.StepTimeoutSeconds ?? PretrainRequest.DefaultStepTimeoutSeconds))
+                        log.LogWarning("Worker {Worker} is still in a step it was given {Seconds:F0} s ago (its device may be hung); leaving it out", info.Key, info.BusySeconds);
+                    else found.Add(info);
                 }
                 catch (Exception e)
                 {
@@ -311,7 +323,7 @@ public sealed partial class CoordinatorGrain(
                 var left = limit - clock.Elapsed;
                 if (left <= TimeSpan.Zero)
                 {
-                    int culprit = Array.IndexOf(exchanging, false) is >= 0 and var still ? still : rank; // one still computing, else this one
+                    int culprit = StepTimeoutException.Culprit(exchanging, rank);
                     throw new StepTimeoutException(culprit, $"step {s + 1} was not computed within the step timeout ({run.StepTimeoutSeconds:0.###} s)" +
                         (exchanging[culprit] ? "" : " and this worker had not finished its backward") +
                         ": its device may be hung, or the timeout is too short for this model (--step-timeout)");

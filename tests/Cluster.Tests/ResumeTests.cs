@@ -83,6 +83,8 @@ public sealed class ResumeTests(TrainingRuns runs) : IClassFixture<TrainingRuns>
         await TrainingRuns.UntilEnded(coordinator, TimeSpan.FromMinutes(5));
         e = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => coordinator.Start(runs.Request("errors", 2)));
         Assert.Contains("already exists", e.Message, StringComparison.Ordinal);
+        e = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => coordinator.OpenData(runs.Request("errors", 2).Data with { Seed = 99 }));
+        Assert.Contains("already exists", e.Message, StringComparison.Ordinal); // and its data grain keeps the run's plan
 
         await using var empty = await EmbeddedSilo.StartAsync("no-workers", WorkerDevices.None);
         e = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => empty.Grains.GetGrain<ICoordinatorGrain>("none").Start(runs.Request("none", 2)));

@@ -21,7 +21,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         Embedded = embedded;
     }
 
-    private const int ConnectAttempts = 5;
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(10); // silos that are still starting get this long
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
     public IGrainFactory Grains { get; }
@@ -41,15 +41,18 @@ public sealed class ClusterConnection : IAsyncDisposable
         var endpoints = gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Endpoint).ToArray();
         if (endpoints.Length == 0) throw new UserInputException("--cluster: give at least one gateway as host:port (e.g. localhost:30000)");
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Critical); // a failure to connect is reported below, once, without a stack trace
+        builder.Logging.SetMinimumLevel(LogLevel.Error)
+            .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None) // a failure to connect is reported below, once, without a stack trace
+            .AddFilter("Orleans.Messaging", LogLevel.Critical)
+            .AddFilter("Orleans.Runtime.Messaging", LogLevel.Critical);
         Exception? lastFailure = null;
-        int attempts = 0;
+        var connecting = System.Diagnostics.Stopwatch.StartNew();
         builder.UseOrleansClient(c => c
             .UseStaticClustering(endpoints)
             .UseConnectionRetryFilter(async (e, token) =>
             {
                 lastFailure = e;
-                if (++attempts >= ConnectAttempts) return false;
+                if (connecting.Elapsed > RetryFor) return false;
                 await Task.Delay(TimeSpan.FromSeconds(1), token); // pacing between attempts while silos start
                 return true;
             })

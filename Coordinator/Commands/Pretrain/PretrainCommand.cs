@@ -48,7 +48,7 @@ public static class PretrainCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the init, the data order and dropout", DefaultValueFactory = _ => 0 };
         var every = new Option<int>("--checkpoint-every") { Description = "Updates between checkpoints (0: only at stop and at the end)", DefaultValueFactory = _ => 1000 };
         var stepTimeout = new Option<double>("--step-timeout")
-            { Description = "Seconds a step may take before its slowest worker counts as failed (hung) and the run re-forms without it", DefaultValueFactory = _ => 1800 };
+            { Description = "Seconds a step may take before its slowest worker counts as failed (hung) and the run re-forms without it", DefaultValueFactory = _ => PretrainRequest.DefaultStepTimeoutSeconds };
         var comm = new Option<CommDtype>("--comm-dtype") { Description = "Gradient dtype on the wire (parameters always travel as fp32)", DefaultValueFactory = _ => CommDtype.Fp32 };
         var prompt = new Option<string>("--prompt") { Description = "After an embedded run, the text to continue", DefaultValueFactory = _ => "the old man looked at her and" };
         var command = new Command("start", "Start a run (defaults: the paper's recipe)")
@@ -66,12 +66,15 @@ public static class PretrainCommand
             var manifest = LocalManifest(dataDir, remoteAllowed: !parse.GetValue(Embedded) && Path.IsPathRooted(given));
             string run = parse.GetValue(Run) ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var plan = new DataPlan(dataDir, parse.GetValue(ctx) ?? (demo ? 128 : 512), parse.GetValue(batch) ?? (demo ? 8 : 64), parse.GetValue(seed));
+            GptConfig Model(int vocabSize)
+            {
+                var model = GptConfig.Load(parse.GetValue(config) ?? (demo ? "tiny" : "gpt1"), vocabSize);
+                return parse.GetValue(dropout) is double p ? model with { ResidualDropout = p, EmbeddingDropout = p, AttentionDropout = p } : model;
+            }
+            var localModel = manifest is not null ? Model(manifest.VocabSize) : null; // a bad --config fails before connecting
             await using var cluster = await Connect(parse, cancel);
             var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
-            var (vocabSize, tokenizerHash) = manifest is not null ? (manifest.VocabSize, manifest.Tokenizer.Hash) : await RemoteData(coordinator, plan);
-            var model = GptConfig.Load(parse.GetValue(config) ?? (demo ? "tiny" : "gpt1"), vocabSize);
-            if (parse.GetValue(dropout) is double p)
-                model = model with { ResidualDropout = p, EmbeddingDropout = p, AttentionDropout = p };
+            var (model, tokenizerHash) = manifest is not null ? (localModel!, manifest.Tokenizer.Hash) : await RemoteData(coordinator, plan, Model);
             long? steps = parse.GetValue(maxSteps) ?? (demo ? 1200 : null);
             var request = new PretrainRequest
             {
@@ -195,18 +198,23 @@ public static class PretrainCommand
     }
 
     /// <summary>The vocabulary of a prepared directory that only the cluster can read, from the run's data grain.</summary>
-    private static async Task<(int VocabSize, string TokenizerHash)> RemoteData(ICoordinatorGrain coordinator, DataPlan plan)
+    private static async Task<(GptConfig Model, string TokenizerHash)> RemoteData(ICoordinatorGrain coordinator, DataPlan plan, Func<int, GptConfig> model)
     {
+        DataInfo info;
         try
         {
-            var info = await coordinator.OpenData(plan);
-            return (info.VocabSize, info.TokenizerHash);
+            info = await coordinator.OpenData(plan);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException)
+        catch (InvalidOperationException e)
+        {
+            throw new UserInputException(e.Message); // the run id is taken
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             throw new UserInputException($"--data {plan.Directory} is not readable here, and the cluster could not open it either: {e.Message}. " +
                 "Run gpt1 prepare into a directory the silos can read (at this path) first");
         }
+        return (model(info.VocabSize), info.TokenizerHash);
     }
 
     private static string CheckpointFolder(ParseResult parse, string run) =>

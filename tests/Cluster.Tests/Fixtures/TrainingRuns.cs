@@ -52,8 +52,11 @@ public sealed class TrainingRuns : IDisposable
         Seed = Seed,
     };
 
-    /// <summary>The Foundation's single-process step over the same global batches: the flat parameters after <paramref name="steps"/> updates.</summary>
-    public float[] SingleProcess(long steps)
+    /// <summary>
+    /// The Foundation's single-process step over the same global batches: the flat parameters after
+    /// <paramref name="steps"/> updates of a schedule planned for <paramref name="scheduledSteps"/> (default: as many).
+    /// </summary>
+    public float[] SingleProcess(long steps, long? scheduledSteps = null)
     {
         using var shards = TokenShards.Open(Data);
         var sampler = new SequenceSampler(shards.Train.Length, Context, Batch, Seed);
@@ -61,7 +64,7 @@ public sealed class TrainingRuns : IDisposable
         using var model = new Gpt1Model(Model);
         using var step = new TrainingStep(model);
         using var adam = new AdamWShard(step.Flat, 0, step.Flat.Count, Optimizer);
-        var schedule = LearningRateSchedule.For(Optimizer, steps);
+        var schedule = LearningRateSchedule.For(Optimizer, scheduledSteps ?? steps);
         for (long s = 0; s < steps; s++)
         {
             using var batch = SequenceBatch.Gather(shards.Train, sampler, sampler.GetGlobalBatch(sampler.CursorAt(s)).Span);
