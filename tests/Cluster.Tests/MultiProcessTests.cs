@@ -228,7 +228,9 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         var final = RunCheckpoint.Candidates(checkpoints).First();
         double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(final), runs.SingleProcess(status.Step, scheduledSteps: Planned));
         output.WriteLine($"j2 joined at step {joinedAt.Step}, stopped at {status.Step}; relative difference from the single-process run: {relative:E2}");
-        Assert.True(relative < LongRunTolerance, $"2 then 3 workers: relative difference {relative:E2} from the single-process run; {context}");
+        // The lr stays near its peak here (the schedule spans 100,000 updates), so rounding compounds
+        // faster than in the 300-update runs: 0.9–2.1e-4 measured after 300–400 updates.
+        Assert.True(relative < 1e-3, $"2 then 3 workers: relative difference {relative:E2} from the single-process run; {context}");
     }
 
     [Fact]
