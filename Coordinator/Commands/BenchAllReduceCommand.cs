@@ -34,8 +34,6 @@ public static class BenchAllReduceCommand
 
     public enum Transport { Shm, Tcp }
 
-    private static volatile bool clusterUp; // silos' errors while they join each other are expected: forwarded only after
-
     private static async Task<int> Run(int n, long numel, int repeats, CommDtype dtype, Transport transport, string? glooScript, bool json,
         CancellationToken cancel)
     {
@@ -43,6 +41,7 @@ public static class BenchAllReduceCommand
         string clusterId = $"bench-{Guid.NewGuid():N}"[..14];
         var ports = Enumerable.Range(0, 2 * n).Select(_ => Silo.Hosting.EmbeddedSilo.FreePort()).ToArray();
         var processes = new List<Process>();
+        bool clusterUp = false; // silos' errors while they join each other are expected: forwarded only after
         try
         {
             for (int i = 0; i < n; i++)
@@ -50,17 +49,18 @@ public static class BenchAllReduceCommand
                 var args = new List<string> { "--cluster-id", clusterId, "--silo-name", $"bench-{i}", "--silo-port", $"{ports[2 * i]}",
                     "--gateway-port", $"{ports[2 * i + 1]}", "--devices", "none" };
                 if (i > 0) args.AddRange(["--primary", $"127.0.0.1:{ports[0]}"]);
-                processes.Add(StartSilo(args, transport));
+                processes.Add(StartSilo(args, transport, () => Volatile.Read(ref clusterUp)));
             }
             string gateways = string.Join(",", Enumerable.Range(0, n).Select(i => $"127.0.0.1:{ports[2 * i + 1]}"));
             await using var cluster = await ConnectWhenUp(gateways, clusterId, n, cancel);
-            clusterUp = true;
+            Volatile.Write(ref clusterUp, true);
             var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
             var endpoints = await Task.WhenAll(peers.Select(p => p.Endpoint()));
             var shared = await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
+            string asked = transport.ToString().ToLowerInvariant();
             string measured = shared.All(k => k == n - 1) ? "shm" : shared.All(k => k == 0) ? "tcp" : "mixed";
-            if (measured != transport.ToString().ToLowerInvariant())
-                Console.Error.WriteLine($"note: {transport.ToString().ToLowerInvariant()} was asked for, but the silos send over {measured} " +
+            if (measured != asked)
+                Console.Error.WriteLine($"note: {asked} was asked for, but the silos send over {measured} " +
                     $"(shared memory needs room for each silo's segments in {Silo.Workers.SharedSegment.Directory}; the silos' warnings say why)");
             var timings = new List<AllReduceTiming>();
             for (int it = 0; it <= repeats; it++) // 0 warms up: connections, buffers, pages
@@ -112,7 +112,8 @@ public static class BenchAllReduceCommand
     }
 
     /// <summary>Starts the gpt1-silo host that the build places next to gpt1.</summary>
-    private static Process StartSilo(IEnumerable<string> args, Transport transport)
+    /// <param name="clusterUp">whether the silos have joined: their errors count from then on</param>
+    private static Process StartSilo(IEnumerable<string> args, Transport transport, Func<bool> clusterUp)
     {
         string host = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "gpt1-silo.exe" : "gpt1-silo");
         if (!File.Exists(host)) throw new UserInputException($"{host} is missing; build the solution (dotnet build -c Release)");
@@ -124,7 +125,7 @@ public static class BenchAllReduceCommand
         DataReceivedEventHandler forward = (_, e) => // failures, and why a silo does not use shared memory
         {
             if (e.Data is { } line && (line.Contains("sends over TCP", StringComparison.Ordinal) ||
-                (clusterUp && (line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal)))))
+                (clusterUp() && (line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal)))))
                 Console.Error.WriteLine($"[silo {process.Id}] {line.Trim()}");
         };
         process.OutputDataReceived += forward;
