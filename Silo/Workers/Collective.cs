@@ -189,7 +189,27 @@ public sealed class Collective : IFrameSink, IDisposable
     }
 
     private Task Notice(int to, FrameKind kind, long step) =>
-        plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, sameHost.Token, 0), ReadOnlyMemory<byte>.Empty, this);
+        SendTo(to, new Frame(kind, Generation, step, rank, sameHost.Token, 0), ReadOnlyMemory<byte>.Empty);
+
+    /// <summary>
+    /// One frame to rank <paramref name="to"/>. A send that fails because the peer is gone names
+    /// it (<see cref="PeerLostException"/>), so the coordinator blames the peer, not this worker;
+    /// one cut off by an abort of this exchange is an abandonment, not a lost peer.
+    /// </summary>
+    private async Task SendTo(int to, Frame frame, ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            await plane.Send(endpoints[to], frame, payload, this).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            string? aborted;
+            lock (gate) aborted = failure;
+            if (aborted is not null) throw new OperationCanceledException(aborted, e);
+            throw new PeerLostException(to, endpoints[to], $"lost the connection to rank {to} ({endpoints[to]}) while sending it the {frame.Kind} of step {frame.Step + 1}: {e.Message}", e);
+        }
+    }
 
     private static unsafe void Copy(nint from, nint into, long bytes) => Buffer.MemoryCopy((void*)from, (void*)into, bytes, bytes);
 
@@ -198,7 +218,7 @@ public sealed class Collective : IFrameSink, IDisposable
         for (long offset = 0; offset < values; offset += ChunkValues)
         {
             int bytes = (int)(Math.Min(ChunkValues, values - offset) * bytesPerValue);
-            await plane.Send(endpoints[to], new Frame(kind, Generation, step, rank, offset, bytes), source.Slice(startByte + offset * bytesPerValue, bytes), this).ConfigureAwait(false);
+            await SendTo(to, new Frame(kind, Generation, step, rank, offset, bytes), source.Slice(startByte + offset * bytesPerValue, bytes)).ConfigureAwait(false);
         }
     }
 

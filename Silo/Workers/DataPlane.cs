@@ -54,6 +54,7 @@ public sealed class DataPlane : IAsyncDisposable
     private readonly Task accepting;
     private readonly Lock gate = new();
     private IFrameSink? sink;
+    private int disposed;
     private int busy; // sends and payload reads that touch caller memory
     private TaskCompletionSource? idle;
 
@@ -286,6 +287,7 @@ public sealed class DataPlane : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1) return;
         stopping.Cancel();
         listener.Stop();
         await Quiesce().ConfigureAwait(false);

@@ -113,6 +113,21 @@ public sealed class CollectiveTests
         Assert.Contains("rank 1 sent reduce-scatter values [5", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the gradient itself goes through shared memory; the notice still needs the peer's socket
+    public async Task A_send_to_a_peer_that_died_names_that_peer(bool sharedMemory)
+    {
+        await using var ranks = await Ranks.Start(3, CommDtype.Fp32, sharedMemory);
+        ranks.FillGradients(seed: 1);
+        string deadEndpoint = ranks.Planes[2].Endpoint;
+        await ranks.Planes[2].DisposeAsync(); // rank 2's process is gone: nothing listens at its endpoint any more
+        var e = await Assert.ThrowsAsync<PeerLostException>(() => ranks.Collectives[1].ReduceScatter(1).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, e.Rank);
+        Assert.Equal(deadEndpoint, e.Endpoint);
+        Assert.Contains($"lost the connection to rank 2 ({deadEndpoint})", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Bit for bit.</summary>
     private static bool Same(Tensor a, Tensor b) => a.bytes.SequenceEqual(b.bytes);
 
