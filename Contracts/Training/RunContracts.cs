@@ -114,6 +114,14 @@ public sealed record RunStatus
     /// <summary>Recoveries from a lost worker so far, and what happened last.</summary>
     [Id(14)] public int Recoveries { get; init; }
     [Id(15)] public string? LastEvent { get; init; }
+
+    /// <summary>The workers of the current generation in rank order ("silo/index").</summary>
+    [Id(16)] public string[] WorkerKeys { get; init; } = [];
+
+    /// <summary>Workers left out of re-forms for a while (dead, unreachable, or failed on their own), and why.</summary>
+    [Id(17)] public WorkerAbsence[] SittingOut { get; init; } = [];
+
+    [Id(18)] public RecoveryReport? LastRecovery { get; init; }
 }
 
 /// <summary>

@@ -14,8 +14,9 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task Launch()
     {
-        record.State = new RunRecord { Request = request, Active = true };
+        record.State = new RunRecord { Request = request, Active = true, LastStep = step };
         await record.WriteStateAsync();
+        remembered.Restart();
         await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         state = RunState.Running;
         tokensThisSession = 0;
@@ -27,10 +28,12 @@ public sealed partial class CoordinatorGrain
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (record.State is { Active: true, Request: { CheckpointDir: not null } run })
+        if (record.State is { Active: true, Request: { CheckpointDir: not null } run } saved)
         {
             state = RunState.Recovering; // from the first answer on: a watcher must not see NotStarted
-            lastEvent = "the coordinator was reactivated (its silo was lost); resuming from the newest checkpoint";
+            step = saved.LastStep; // until the checkpoint it resumes from is known
+            lastEvent = $"the coordinator was lost with its silo (last known step {saved.LastStep}); resuming on silo {silo.Name} from the newest checkpoint";
+            lastRecovery = new RecoveryReport(saved.LastStep + 1, "the coordinator was lost with its silo", $"reactivated on silo {silo.Name}", DateTime.UtcNow, 0, 0, null, null);
             _ = Reactivated(run);
         }
         return Task.CompletedTask;
@@ -47,12 +50,18 @@ public sealed partial class CoordinatorGrain
         {
             try
             {
-                await Prepare(run);
                 var restore = NewestCheckpoint(run.CheckpointDir!);
+                if (restore is var (folder, state))
+                {
+                    (lastCheckpoint, lastCheckpointStep, step, tokens) = (folder, state.Step, state.Step, state.Tokens); // what a status shows meanwhile
+                    lastRecovery = lastRecovery! with { ResumedFromStep = state.Step };
+                }
+                await Prepare(run);
                 var found = await Discover(run.MaxWorkers);
                 RequireWorkers(found.Count, run.MinWorkers);
                 await FormFrom(found, restore);
                 recoveries++;
+                lastRecovery = lastRecovery! with { ResumedFromStep = step, Workers = found.Count, ReformedAfterSeconds = (DateTime.UtcNow - lastRecovery.NoticedAtUtc).TotalSeconds };
                 lastEvent = $"the coordinator was reactivated (its silo was lost); continuing with {found.Count} worker(s) from step {step}";
                 log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
                 await Launch();
@@ -69,6 +78,25 @@ public sealed partial class CoordinatorGrain
                 await Retire();
                 return;
             }
+        }
+    }
+
+    private static readonly TimeSpan RememberEvery = TimeSpan.FromSeconds(30);
+    private readonly System.Diagnostics.Stopwatch remembered = new();
+
+    /// <summary>Writes the last step done into the run record, at most every half minute (and at checkpoints); a failed write only costs that.</summary>
+    private async Task RememberProgress(bool now = false)
+    {
+        if (!record.State.Active || (!now && remembered.Elapsed < RememberEvery)) return;
+        remembered.Restart();
+        try
+        {
+            record.State = record.State with { LastStep = step };
+            await record.WriteStateAsync();
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Run {Run}: could not record its progress at step {Step} ({Error})", RunId, step, e.Message);
         }
     }
 
@@ -99,4 +127,7 @@ public sealed record RunRecord
 
     /// <summary>The run is meant to be going (started or resumed, and not yet ended).</summary>
     [Id(1)] public bool Active { get; init; }
+
+    /// <summary>The last step known done (written at checkpoints and every half minute): what a reactivated coordinator reports until it has resumed.</summary>
+    [Id(2)] public long LastStep { get; init; }
 }

@@ -1,4 +1,5 @@
 using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Training;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +14,8 @@ public sealed partial class CoordinatorGrain
 
     /// <summary>
     /// Calls every worker; the moment one fails, tells the others to abandon the step (their waits
-    /// for the lost peer's chunks fail at once) and throws that failure.
+    /// for the lost peer's chunks fail at once), gives them a moment to answer, and throws how each
+    /// call ended: the evidence <see cref="BlameRule"/> weighs.
     /// </summary>
     private async Task<T[]> OnAll<T>(IWorkerGrain[] members, Func<IWorkerGrain, int, Task<T>> call)
     {
@@ -23,25 +25,40 @@ public sealed partial class CoordinatorGrain
         {
             var done = await Task.WhenAny(pending);
             pending.Remove(done);
-            if (!done.IsCompletedSuccessfully)
+            if (done.IsCompletedSuccessfully) continue;
+            var noticed = DateTime.UtcNow;
+            var cause = done.Exception?.InnerException ?? new TaskCanceledException();
+            int rank = cause is StepTimeoutException timeout ? timeout.Rank : Array.IndexOf(tasks, done);
+            string reason = $"worker {members[rank].GetPrimaryKeyString()} (rank {rank}) failed: {cause.Message}";
+            await AbortAll(members, reason);
+            try
             {
-                var cause = done.Exception?.InnerException ?? new TaskCanceledException();
-                int rank = cause is StepTimeoutException timeout ? timeout.Rank : Array.IndexOf(tasks, done);
-                string key = members[rank].GetPrimaryKeyString();
-                string reason = $"worker {key} (rank {rank}) failed: {cause.Message}";
-                await AbortAll(members, reason);
-                try
-                {
-                    // the others' waits fail at once; a worker stuck in its own compute is not waited for long
-                    await Task.WhenAll(pending.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Current))).WaitAsync(AbortGrace);
-                }
-                catch (TimeoutException)
-                {
-                }
-                throw new WorkerFailedException(key, reason, cause);
+                // the others' waits fail at once; a worker stuck in its own compute is not waited for long
+                await Task.WhenAll(pending.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Current))).WaitAsync(AbortGrace);
             }
+            catch (TimeoutException)
+            {
+            }
+            throw new StepFailedException(reason, Outcomes(members, tasks), cause) { NoticedAtUtc = noticed };
         }
         return tasks.Select(t => t.Result).ToArray();
+    }
+
+    /// <summary>How each call ended. A step timeout is the own failure of the worker it names; the others only noticed it.</summary>
+    private static WorkerOutcome[] Outcomes(IWorkerGrain[] members, Task[] tasks)
+    {
+        var culprits = tasks.Select(t => (t.Exception?.InnerException as StepTimeoutException)?.Rank).OfType<int>().ToHashSet();
+        return tasks.Select((t, rank) =>
+        {
+            string key = members[rank].GetPrimaryKeyString();
+            var error = t.Exception?.InnerException;
+            if (culprits.Contains(rank))
+                return new WorkerOutcome(rank, key, CallEnd.Own, error?.Message ?? "still in its own forward or backward past the step timeout");
+            return t.IsCompletedSuccessfully ? new WorkerOutcome(rank, key, CallEnd.Succeeded, "")
+                : error is StepTimeoutException timeout ? new WorkerOutcome(rank, key, CallEnd.Aborted, $"waited on rank {timeout.Rank}")
+                : t.IsCompleted ? WorkerOutcome.Of(rank, key, error ?? new TaskCanceledException())
+                : new WorkerOutcome(rank, key, CallEnd.NoAnswer, "");
+        }).ToArray();
     }
 
     private Task OnAll(IWorkerGrain[] members, Func<IWorkerGrain, int, Task> call) =>
@@ -65,12 +82,17 @@ public sealed partial class CoordinatorGrain
         }
     }
 
-    /// <summary>Re-forms the run from the surviving workers at the last checkpoint; false if the run cannot go on.</summary>
+    /// <summary>
+    /// Re-forms the run at the last checkpoint without the workers the evidence blames (or with
+    /// every worker, to retry once, when it blames nobody); false if the run cannot go on.
+    /// </summary>
     private async Task<bool> Recover(Exception failure, int failuresInARow)
     {
         var run = request!;
         recoveries++;
-        lastEvent = $"step {step + 1} failed: {failure.Message}";
+        long failedStep = step + 1;
+        var noticed = (failure as StepFailedException)?.NoticedAtUtc ?? DateTime.UtcNow;
+        lastEvent = $"step {failedStep} failed: {failure.Message}";
         log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
         if (failure is ArithmeticException or Contracts.Model.ConfigException || failuresInARow > MaxFailuresInARow)
         {
@@ -78,7 +100,16 @@ public sealed partial class CoordinatorGrain
             return false;
         }
         state = RunState.Recovering;
-        if (failure is WorkerFailedException lost) suspects[lost.Worker] = DateTime.UtcNow + SuspectFor;
+        string decision = "re-formed from the workers that answer";
+        if (failure is StepFailedException failed)
+        {
+            var verdict = BlameRule.Decide(failed.Outcomes, await Alive(failed.Outcomes), retried: step <= retriedAt);
+            retriedAt = verdict.Retry ? step : -1;
+            foreach (var (worker, why) in verdict.SitOut) suspects[worker] = new WorkerAbsence(worker, why, DateTime.UtcNow + SuspectFor);
+            decision = verdict.Decision;
+            log.LogWarning("Run {Run}: step {Step} failed; {Decision}. Evidence: {Evidence}", RunId, failedStep, decision, verdict.Evidence);
+        }
+        lastRecovery = new RecoveryReport(failedStep, failure.Message, decision, noticed, step, workers.Length, null, null);
         try
         {
             var survivors = await Discover(run.MaxWorkers);
@@ -89,7 +120,8 @@ public sealed partial class CoordinatorGrain
             }
             var restore = run.CheckpointDir is null ? null : NewestCheckpoint(run.CheckpointDir);
             await FormFrom(survivors, restore);
-            lastEvent += $"; continuing with {survivors.Count} worker(s) from step {step}";
+            lastRecovery = lastRecovery with { ResumedFromStep = step, Workers = survivors.Count, ReformedAfterSeconds = (DateTime.UtcNow - noticed).TotalSeconds };
+            lastEvent += $"; {decision}; continuing with {survivors.Count} worker(s) from step {step}";
             log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
             if (!stopRequested) state = RunState.Running;
             else state = RunState.Stopping;
@@ -100,6 +132,36 @@ public sealed partial class CoordinatorGrain
             log.LogWarning("Run {Run}: re-forming failed ({Error}); trying again", RunId, e.Message);
             return true; // the loop's next step fails fast and comes back here with the count raised
         }
+    }
+
+    /// <summary>
+    /// Per rank of a failed step: whether its silo is active in the membership and the worker
+    /// answers a probe (all asked at once, each for at most <see cref="ProbeTimeout"/>).
+    /// </summary>
+    private async Task<bool[]> Alive(IReadOnlyList<WorkerOutcome> outcomes)
+    {
+        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).ToHashSet();
+        var probes = outcomes.Select(async o =>
+        {
+            if (!active.Contains(SiloNamePlacement.SiloOf(o.Worker))) return false;
+            try
+            {
+                await GrainFactory.GetGrain<IWorkerGrain>(o.Worker).Describe().WaitAsync(ProbeTimeout);
+                return true;
+            }
+            catch (Exception)
+            {
+                return false; // no answer in time, or its silo is gone: that is what the probe asks
+            }
+        });
+        return await Task.WhenAll(probes);
+    }
+
+    /// <summary>The first step after a recovery is done: the recovery's timing is complete.</summary>
+    private void RecoveredThrough()
+    {
+        if (lastRecovery is { FirstStepAfterSeconds: null } r)
+            lastRecovery = r with { FirstStepAfterSeconds = (DateTime.UtcNow - r.NoticedAtUtc).TotalSeconds };
     }
 
     /// <summary>
@@ -200,12 +262,6 @@ public sealed partial class CoordinatorGrain
         Changed();
         log.LogError("Run {Run} failed: {Error}", RunId, message);
     }
-}
-
-/// <summary>A worker call failed during a step; the coordinator re-forms the worker set without it for a while.</summary>
-public sealed class WorkerFailedException(string worker, string message, Exception inner) : Exception(message, inner)
-{
-    public string Worker { get; } = worker;
 }
 
 /// <summary>A step overran its timeout; <see cref="Rank"/> is the worker blamed (one that had not finished its own backward, if any).</summary>

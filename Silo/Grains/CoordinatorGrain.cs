@@ -19,6 +19,7 @@ namespace Gpt1Cluster.Silo.Grains;
 public sealed partial class CoordinatorGrain(
     [PersistentState("run", TrainingSiloExtensions.RunStorage)] IPersistentState<RunRecord> record,
     IClusterMembershipService membership,
+    ILocalSiloDetails silo,
     ILogger<CoordinatorGrain> log) : Grain, ICoordinatorGrain, IRemindable
 {
     private const int KeepCheckpoints = 3;
@@ -27,7 +28,9 @@ public sealed partial class CoordinatorGrain(
     private static readonly TimeSpan ComputeWait = TimeSpan.FromSeconds(15);
 
     private readonly Queue<StepReport> reports = new();
-    private readonly Dictionary<string, DateTime> suspects = new(); // workers whose call failed: left out of re-forms for a while
+    private readonly Dictionary<string, WorkerAbsence> suspects = new(); // workers blamed for a failed step: left out of re-forms for a while
+    private long retriedAt = -1; // the step boundary last retried with every worker (the evidence blamed nobody)
+    private RecoveryReport? lastRecovery;
     private int silentSilos; // active silos the last discovery could not ask for their devices
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PretrainRequest? request;
@@ -131,6 +134,9 @@ public sealed partial class CoordinatorGrain(
         ParamSha256 = digest?.Sha256,
         Recoveries = recoveries,
         LastEvent = lastEvent,
+        WorkerKeys = workerKeys,
+        SittingOut = suspects.Values.Where(a => a.UntilUtc > DateTime.UtcNow).OrderBy(a => a.Worker, StringComparer.Ordinal).ToArray(),
+        LastRecovery = lastRecovery,
     });
 
     public Task<StepReport[]> Reports(long afterStep) => Task.FromResult(reports.Where(r => r.Step > afterStep).ToArray());
@@ -214,7 +220,7 @@ public sealed partial class CoordinatorGrain(
                 continue;
             }
             var candidates = Enumerable.Range(0, devices.Length).Select(i => $"{name}/{i}")
-                .Where(key => !(suspects.TryGetValue(key, out var until) && until > DateTime.UtcNow))
+                .Where(key => !(suspects.TryGetValue(key, out var absence) && absence.UntilUtc > DateTime.UtcNow))
                 .Select(key => GrainFactory.GetGrain<IWorkerGrain>(key)).ToList();
             var probes = candidates.Select(w => w.Describe().WaitAsync(ProbeTimeout)).ToList();
             for (int i = 0; i < candidates.Count; i++)
@@ -266,9 +272,11 @@ public sealed partial class CoordinatorGrain(
                 DelayDeactivation(TimeSpan.FromDays(1)); // the loop is not a request: keep the activation (and the run) alive
                 var report = await RunStep();
                 if (step > failedAt) failuresInARow = 0;
+                RecoveredThrough();
                 Record(report);
-                if (run.CheckpointDir is not null && run.CheckpointEvery > 0 && step % run.CheckpointEvery == 0)
-                    await Checkpoint();
+                bool checkpoint = run.CheckpointDir is not null && run.CheckpointEvery > 0 && step % run.CheckpointEvery == 0;
+                if (checkpoint) await Checkpoint();
+                await RememberProgress(now: checkpoint);
                 // A silo that joined is seen at the next step boundary (its membership change is local
                 // knowledge, free to check); the timer catches workers that came back from sitting out.
                 var version = membership.CurrentSnapshot.Version;
