@@ -25,6 +25,11 @@ public static class Cli
             Console.Error.WriteLine($"gpt1: {e.Message}");
             return UserError;
         }
+        catch (Commands.Pretrain.RunUnreachableException e)
+        {
+            Console.Error.WriteLine($"gpt1: {e.Message}");
+            return 1;
+        }
     }
 
 }

@@ -17,13 +17,6 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
     private static readonly TimeSpan MembershipLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(4);
 
-    /// <summary>
-    /// For the runs of a few hundred updates: 2 or 3 workers add the gradient in other orders than one process,
-    /// and fp32 rounding compounds over the updates (1.0e-5 measured; 1e-5 holds after 5, as the
-    /// equivalence tests check). A lost or repeated update is what the token count catches.
-    /// </summary>
-    private const double LongRunTolerance = 1e-4;
-
     /// <param name="transport">shm: the silos exchange through shared memory (the default on one host); tcp: GPT1_SHM=0, over real sockets as between hosts</param>
     [Theory]
     [InlineData("shm")]
@@ -53,128 +46,6 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         Assert.True(primary.Tail().Contains(joined) && secondary.Tail().Contains(joined), $"each worker was to log \"{joined}\"\n{Logs(primary, secondary)}");
         output.WriteLine($"{transport}: relative difference from the single-process run after {Steps} steps: {relative:E2}");
         Assert.True(relative < 1e-5, $"two processes over {transport}: relative difference {relative:E2} from the single-process run");
-    }
-
-    [RedisFact]
-    public async Task A_run_on_redis_membership_finishes_after_a_worker_silo_is_killed_mid_run()
-    {
-        // Long enough that the kill lands mid-run: a step of this model takes milliseconds.
-        const int Steps = 300;
-        const int KillAfterStep = 25; // past the checkpoints at steps 10 and 20
-        string cluster = $"mp-redis-{Guid.NewGuid():N}";
-        await using var redis = await RedisServer.StartAsync();
-        string[] flags = ["--cluster-id", cluster, "--membership", "redis", "--redis", redis.ConnectionString, "--advertise", "127.0.0.1", "--devices", "cpu"];
-        await using var r0 = await SiloProcess.StartAsync("r0", flags);
-        await using var r1 = await SiloProcess.StartAsync("r1", flags);
-        await using var r2 = await SiloProcess.StartAsync("r2", flags);
-        SiloProcess[] silos = [r0, r1, r2];
-        await using var client = await ClusterClient.ConnectAsync(cluster, r0.Gateway); // r0 is never killed
-        await client.UntilActive(["r0", "r1", "r2"], MembershipLimit);
-
-        var sampler = Sampler();
-        string checkpoints = runs.NewFolder("mp-redis");
-        var request = runs.Request("mp-redis", Steps, checkpoints, checkpointEvery: 10) with
-        {
-            Epochs = (int)((Steps + sampler.StepsPerEpoch - 1) / sampler.StepsPerEpoch),
-        };
-        var coordinator = client.Grains.GetGrain<ICoordinatorGrain>("mp-redis");
-        var started = await coordinator.Start(request);
-        Assert.True(started.Workers == 3, $"the run found {started.Workers} worker(s), expected one on each silo\n{Logs(silos)}");
-
-        // The coordinator (and the data grain beside it) lands on any silo; kill a worker silo that
-        // holds neither it nor the client's gateway.
-        string coordinatorSilo = await client.SiloOf(coordinator) ?? throw new InvalidOperationException("the coordinator is not active on any silo");
-        var victim = silos.First(s => s != r0 && s.Name != coordinatorSilo);
-        var before = await coordinator.Status();
-        while (before.Step < KillAfterStep && before.State == RunState.Running)
-            before = await coordinator.Wait(before.Step, TimeSpan.FromSeconds(20));
-        Assert.True(before.State == RunState.Running && before.Step < Steps,
-            $"the run was to be running when silo {victim.Name} is killed; it was {before.State} at step {before.Step}");
-        await victim.KillAsync();
-        var sinceKill = Stopwatch.StartNew();
-
-        var status = await TrainingRuns.UntilEnded(coordinator, RunLimit);
-        output.WriteLine($"coordinator on {coordinatorSilo}; killed {victim.Name} at step {before.Step}; ended {status.State} {sinceKill.Elapsed.TotalSeconds:F1} s later; {status.LastEvent}");
-        string context = $"coordinator on {coordinatorSilo}, killed {victim.Name} at step {before.Step}; last event: {status.LastEvent}\n{Logs(silos)}";
-        Assert.True(status.State == RunState.Finished, $"{status.State}: {status.Error}; {context}");
-        Assert.True(status.Recoveries >= 1, $"no recovery recorded; {context}");
-        Assert.Equal(2, status.Workers);
-        Assert.Equal(Steps, status.Step);
-        Assert.Equal(Steps, status.TotalSteps);
-        Assert.Equal(sampler.CursorAt(Steps).Epoch, status.Epoch);
-        long tokens = 0;
-        for (long s = 0; s < Steps; s++) tokens += (long)sampler.GetGlobalBatch(sampler.CursorAt(s)).Length * TrainingRuns.Context;
-        Assert.Equal(tokens, status.Tokens); // every step's batch counted once: none lost or repeated by the recovery
-
-        var final = RunCheckpoint.Candidates(checkpoints).First();
-        var saved = RunCheckpoint.Read(final);
-        Assert.Equal(Steps, saved.Step);
-        Assert.Equal(tokens, saved.Tokens);
-        Assert.Equal(saved.ParamSha256, status.ParamSha256);
-        double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(final), runs.SingleProcess(Steps));
-        output.WriteLine($"relative difference from the single-process run after {Steps} steps: {relative:E2}");
-        Assert.True(relative < LongRunTolerance, $"3 then 2 workers: relative difference {relative:E2} from the single-process run; {context}");
-    }
-
-    [RedisFact]
-    public async Task A_run_goes_on_from_its_last_checkpoint_after_the_coordinators_silo_is_killed()
-    {
-        const int Steps = 300; // long enough that the kill lands mid-run
-        const int KillAfterStep = 25;
-        string cluster = $"mp-coord-{Guid.NewGuid():N}";
-        await using var redis = await RedisServer.StartAsync();
-        string[] flags = ["--cluster-id", cluster, "--membership", "redis", "--redis", redis.ConnectionString, "--advertise", "127.0.0.1", "--devices", "cpu"];
-        await using var c0 = await SiloProcess.StartAsync("c0", flags);
-        await using var c1 = await SiloProcess.StartAsync("c1", flags);
-        await using var c2 = await SiloProcess.StartAsync("c2", flags);
-        SiloProcess[] silos = [c0, c1, c2];
-        await using var client = await ClusterClient.ConnectAsync(cluster, c0.Gateway, c1.Gateway, c2.Gateway);
-        await client.UntilActive(["c0", "c1", "c2"], MembershipLimit);
-
-        var sampler = Sampler();
-        string checkpoints = runs.NewFolder("mp-coord");
-        var request = runs.Request("mp-coord", Steps, checkpoints, checkpointEvery: 10) with
-        {
-            Epochs = (int)((Steps + sampler.StepsPerEpoch - 1) / sampler.StepsPerEpoch),
-        };
-        var coordinator = client.Grains.GetGrain<ICoordinatorGrain>("mp-coord");
-        await coordinator.Start(request);
-        string coordinatorSilo = await client.SiloOf(coordinator) ?? throw new InvalidOperationException("the coordinator is not active on any silo");
-        var victim = silos.Single(s => s.Name == coordinatorSilo);
-        var before = await coordinator.Status();
-        while (before.Step < KillAfterStep && before.State == RunState.Running)
-            before = await coordinator.Wait(before.Step, TimeSpan.FromSeconds(20));
-        Assert.True(before.State == RunState.Running, $"the run was to be running when its coordinator's silo is killed; it was {before.State} at step {before.Step}");
-        await victim.KillAsync();
-
-        // Calls fail until the cluster declares the silo dead; then the next one activates the
-        // coordinator on a survivor, which reads the run's record from Redis and resumes.
-        using var deadline = new CancellationTokenSource(RunLimit);
-        RunStatus? status = null;
-        while (status is null || status.State is RunState.Running or RunState.Recovering or RunState.Stopping)
-        {
-            Assert.False(deadline.IsCancellationRequested, $"run not ended within {RunLimit}: {status?.State} at step {status?.Step}; {status?.LastEvent}\n{Logs(silos)}");
-            try
-            {
-                status = await coordinator.Wait(status?.Step ?? 0, TimeSpan.FromSeconds(5));
-            }
-            catch (Exception e) when (e is not Xunit.Sdk.XunitException)
-            {
-                output.WriteLine($"status call failed while the cluster notices the dead silo: {e.GetType().Name}");
-                await Task.Delay(500, deadline.Token); // pacing retries of a failing call
-            }
-        }
-        string context = $"coordinator was on {coordinatorSilo}, killed at step {before.Step}; last event: {status.LastEvent}\n{Logs(silos)}";
-        output.WriteLine(context);
-        Assert.True(status.State == RunState.Finished, $"{status.State}: {status.Error}; {context}");
-        Assert.True(status.Recoveries >= 1, $"no recovery recorded; {context}");
-        Assert.Equal(2, status.Workers);
-        Assert.Equal(Steps, status.Step);
-        long tokens = 0;
-        for (long s = 0; s < Steps; s++) tokens += (long)sampler.GetGlobalBatch(sampler.CursorAt(s)).Length * TrainingRuns.Context;
-        Assert.Equal(tokens, status.Tokens);
-        double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(RunCheckpoint.Candidates(checkpoints).First()), runs.SingleProcess(Steps));
-        Assert.True(relative < LongRunTolerance, $"relative difference {relative:E2} from the single-process run; {context}");
     }
 
     [Fact]
@@ -257,11 +128,7 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         Assert.StartsWith($"gpt1: --data {missing} is not readable here, and the cluster could not open it either", line);
     }
 
-    private SequenceSampler Sampler()
-    {
-        using var shards = TokenShards.Open(runs.Data);
-        return new SequenceSampler(shards.Train.Length, TrainingRuns.Context, TrainingRuns.Batch, TrainingRuns.Seed);
-    }
+    private SequenceSampler Sampler() => runs.Sampler();
 
-    private static string Logs(params SiloProcess[] silos) => string.Join("\n", silos.Select(s => s.Tail()));
+    private static string Logs(params SiloProcess[] silos) => SiloProcess.Logs(silos);
 }

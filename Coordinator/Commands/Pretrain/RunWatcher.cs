@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Gpt1Cluster.Coordinator;
 using Gpt1Cluster.Contracts.Training;
 
 namespace Gpt1Cluster.Coordinator.Commands.Pretrain;
@@ -7,12 +8,21 @@ namespace Gpt1Cluster.Coordinator.Commands.Pretrain;
 /// <summary>
 /// Follows a run by long-polling its coordinator: with --json one object per step on stdout and
 /// a final one; otherwise a progress line on stderr every few seconds (and for the first steps).
+/// It rides through a failover: while the coordinator does not answer (its silo died, and the
+/// cluster has yet to notice and reactivate it on a survivor) it says so once and asks again.
 /// </summary>
 public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
 {
     private static readonly TimeSpan LineEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the coordinator may stay silent before the watcher gives up (the run may still come back).</summary>
+    public static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(15);
+
+    private static readonly TimeSpan AskAgainEvery = TimeSpan.FromSeconds(2);
     private readonly Stopwatch sinceLine = Stopwatch.StartNew();
     private string? lastEvent;
+    private long lastStep;
+    private string RunId => coordinator.GetPrimaryKeyString();
 
     /// <summary>
     /// Prints progress until the run ends. When <paramref name="cancel"/> fires: with
@@ -21,24 +31,23 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
     /// </summary>
     public async Task<RunStatus> Follow(bool stopOnCancel, CancellationToken cancel)
     {
-        var status = await coordinator.Status();
+        var status = await Ask(coordinator.Status, cancel) ?? throw new OperationCanceledException();
         long shown = status.Step;
         bool stopping = false;
         while (status.State is RunState.Running or RunState.Recovering or RunState.Stopping)
         {
             if (cancel.IsCancellationRequested && !stopping)
             {
-                if (!stopOnCancel)
-                {
-                    Console.Error.WriteLine($"Detached; run '{status.RunId}' goes on. Follow it with `gpt1 pretrain status --run {status.RunId} --cluster …`, stop it with `gpt1 pretrain stop`.");
-                    return status;
-                }
+                if (!stopOnCancel) return Detach(status);
                 Console.Error.WriteLine("Stopping: writing a checkpoint first …");
                 await coordinator.Stop();
                 stopping = true;
             }
-            status = await coordinator.Wait(shown, TimeSpan.FromSeconds(2));
-            foreach (var report in await coordinator.Reports(shown))
+            lastStep = status.Step;
+            var answer = await Ask(() => coordinator.Wait(shown, TimeSpan.FromSeconds(2)), stopOnCancel ? CancellationToken.None : cancel);
+            if (answer is null) return Detach(status);
+            status = answer;
+            foreach (var report in await Ask(() => coordinator.Reports(shown), CancellationToken.None) ?? [])
             {
                 Print(report, status);
                 shown = report.Step;
@@ -47,6 +56,52 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
         }
         Event(status);
         return status;
+    }
+
+    private static RunStatus Detach(RunStatus status)
+    {
+        Console.Error.WriteLine($"Detached; run '{status.RunId}' goes on. Follow it with `gpt1 pretrain status --run {status.RunId} --cluster …`, stop it with `gpt1 pretrain stop`.");
+        return status;
+    }
+
+    /// <summary>
+    /// One call to the coordinator, asked again while the cluster cannot reach it (Orleans fails
+    /// calls to a dead silo until the membership declares it dead; the next call then activates
+    /// the coordinator on a survivor, which resumes the run from its newest checkpoint). Null if
+    /// <paramref name="cancel"/> fires meanwhile; gives up after <see cref="GiveUpAfter"/>.
+    /// </summary>
+    private async Task<T?> Ask<T>(Func<Task<T>> call, CancellationToken cancel)
+    {
+        Stopwatch? silent = null;
+        while (true)
+        {
+            try
+            {
+                var answer = await call();
+                if (silent is not null) Console.Error.WriteLine($"[{RunId}] the coordinator answers again after {silent.Elapsed.TotalSeconds:F0} s");
+                return answer;
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                if (silent is null)
+                {
+                    silent = Stopwatch.StartNew();
+                    Console.Error.WriteLine($"[{RunId}] the coordinator does not answer ({e.GetType().Name}): lost with its silo? " +
+                        $"Waiting for it to come back on a survivor (last seen at step {lastStep}) …");
+                }
+                if (silent.Elapsed > GiveUpAfter)
+                    throw new RunUnreachableException($"run '{RunId}': its coordinator has not answered for {GiveUpAfter.TotalMinutes:F0} min ({e.Message.Split('\n')[0]}). " +
+                        "The run may still come back: `gpt1 pretrain status --run … --cluster <every gateway>`, or `gpt1 pretrain resume` from its checkpoints");
+                try
+                {
+                    await Task.Delay(AskAgainEvery, cancel); // pacing between attempts while the cluster notices the dead silo
+                }
+                catch (OperationCanceledException)
+                {
+                    return default;
+                }
+            }
+        }
     }
 
     private void Print(StepReport r, RunStatus status)
@@ -79,16 +134,25 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
         if (!json) Console.Error.WriteLine($"[{status.RunId}] {status.LastEvent}");
     }
 
-    /// <summary>The final line: what a comparison of runs needs.</summary>
+    /// <summary>The final line: what a comparison of runs needs, and how the worker set stands.</summary>
     public static void PrintFinal(RunStatus s, bool json)
     {
+        var recovery = s.LastRecovery;
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 run = s.RunId, state = s.State.ToString().ToLowerInvariant(), step = s.Step, epoch = s.Epoch, tokens = s.Tokens,
                 loss = s.Last is null ? (double?)null : Math.Round(s.Last.Loss, 5), param_l2 = s.ParamL2, param_sha256 = s.ParamSha256,
-                workers = s.Workers, recoveries = s.Recoveries, checkpoint = s.LastCheckpoint, error = s.Error,
+                workers = s.Workers, worker_keys = s.WorkerKeys, recoveries = s.Recoveries, checkpoint = s.LastCheckpoint, error = s.Error,
+                last_event = s.LastEvent,
+                sitting_out = s.SittingOut.Select(a => new { worker = a.Worker, reason = a.Reason, until = a.UntilUtc }),
+                last_recovery = recovery is null ? null : new
+                {
+                    failed_step = recovery.FailedStep, cause = recovery.Cause, decision = recovery.Decision, noticed_at = recovery.NoticedAtUtc,
+                    resumed_from_step = recovery.ResumedFromStep, workers = recovery.Workers,
+                    reformed_after_seconds = Round(recovery.ReformedAfterSeconds), first_step_after_seconds = Round(recovery.FirstStepAfterSeconds),
+                },
             }));
             return;
         }
@@ -96,6 +160,18 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
             $"{s.Tokens:N0} tokens, loss {s.Last?.Loss:F4}, {s.Workers} worker(s), {s.Recoveries} recoveries" +
             (s.LastCheckpoint is null ? "" : $"\n  checkpoint {s.LastCheckpoint}") +
             (s.ParamSha256 is null ? "" : $"\n  param_l2 {s.ParamL2:F6}  param_sha256 {s.ParamSha256}") +
+            (s.State == RunState.Recovering && s.LastEvent is not null ? $"\n  recovering: {s.LastEvent}" : "") +
+            string.Concat(s.SittingOut.Select(a => $"\n  sitting out: {a.Worker} ({a.Reason}) until {a.UntilUtc:HH:mm:ss} UTC")) +
+            (recovery is null ? "" : $"\n  last recovery: step {recovery.FailedStep} failed ({recovery.Cause}); {recovery.Decision}; " +
+                $"re-formed {Seconds(recovery.ReformedAfterSeconds)} and first step done {Seconds(recovery.FirstStepAfterSeconds)} after it was noticed, " +
+                $"{recovery.Workers} worker(s) from step {recovery.ResumedFromStep}") +
             (s.Error is null ? "" : $"\n  error: {s.Error}"));
     }
+
+    private static double? Round(double? seconds) => seconds is double x ? Math.Round(x, 2) : null;
+
+    private static string Seconds(double? seconds) => seconds is double x ? $"{x:F1} s" : "(not yet)";
 }
+
+/// <summary>The coordinator a watcher follows stayed unreachable: the run's fate is unknown to this client.</summary>
+public sealed class RunUnreachableException(string message) : Exception(message);

@@ -112,3 +112,13 @@ public sealed class RedisFactAttribute : FactAttribute
             Skip = "redis-server is not installed: apt-get install redis-server (.ci/run installs it)";
     }
 }
+
+/// <summary>A theory that needs a real redis-server; skipped like <see cref="RedisFactAttribute"/>.</summary>
+public sealed class RedisTheoryAttribute : TheoryAttribute
+{
+    public RedisTheoryAttribute()
+    {
+        if (RedisServer.Binary is null)
+            Skip = "redis-server is not installed: apt-get install redis-server (.ci/run installs it)";
+    }
+}

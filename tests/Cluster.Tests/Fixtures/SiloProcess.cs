@@ -81,6 +81,26 @@ public sealed class SiloProcess : IAsyncDisposable
     public static Task<(int ExitCode, string Output)> RunClientToExitAsync(params string[] args) =>
         RunToExitAsync(Path.Combine(AppContext.BaseDirectory, "gpt1.dll"), args);
 
+    /// <summary>Runs the `gpt1` client to its end within <paramref name="limit"/>: exit code, stdout and stderr apart.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunClientAsync(TimeSpan limit, params string[] args)
+    {
+        using var process = Launch(args, new Dictionary<string, string>(), Path.Combine(AppContext.BaseDirectory, "gpt1.dll"));
+        process.Start();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"gpt1 {string.Join(' ', args)} did not end within {limit}:\n{await stderr}");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     private static async Task<(int ExitCode, string Output)> RunToExitAsync(string dll, string[] args)
     {
         using var process = Launch(args, new Dictionary<string, string>(), dll);
@@ -91,6 +111,9 @@ public sealed class SiloProcess : IAsyncDisposable
         await process.WaitForExitAsync(cancel.Token);
         return (process.ExitCode, await stdout + await stderr);
     }
+
+    /// <summary>The last lines of each silo, for failure messages.</summary>
+    public static string Logs(params SiloProcess[] silos) => string.Join("\n", silos.Select(s => s.Tail()));
 
     /// <summary>SIGKILL: the silo vanishes without leaving the cluster, as a crashed node does.</summary>
     public async Task KillAsync()

@@ -73,6 +73,21 @@ public sealed class TrainingRuns : IDisposable
         return step.Flat.Values.data<float>().ToArray();
     }
 
+    public SequenceSampler Sampler()
+    {
+        using var shards = TokenShards.Open(Data);
+        return new SequenceSampler(shards.Train.Length, Context, Batch, Seed);
+    }
+
+    /// <summary>Tokens of the first <paramref name="steps"/> global batches: what a run that lost or repeated none has counted.</summary>
+    public long TokensThrough(long steps)
+    {
+        var sampler = Sampler();
+        long tokens = 0;
+        for (long s = 0; s < steps; s++) tokens += (long)sampler.GetGlobalBatch(sampler.CursorAt(s)).Length * Context;
+        return tokens;
+    }
+
     /// <summary>The flat parameters a run checkpoint holds.</summary>
     public static float[] CheckpointParameters(string folder) =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(folder, "params.bin"))).ToArray();
