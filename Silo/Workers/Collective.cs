@@ -30,7 +30,7 @@ public sealed class Collective : IFrameSink, IDisposable
     private readonly nint[] sharedShards; // per same-host peer: its segment holding its updated shard
     private readonly Lock gate = new();
     private readonly ExchangePhase reduce, gather;
-    private string? failure;
+    private Exception? failure; // why this generation's exchanges ended: an abort, or a peer that was lost
 
     /// <param name="sharedMemory">whether same-host peers may exchange through shared memory (also off with GPT1_SHM=0)</param>
     public Collective(long generation, int rank, string[] endpoints, ShardRange[] shards, CommDtype wire, ExchangeBuffers memory, DataPlane plane,
@@ -64,7 +64,7 @@ public sealed class Collective : IFrameSink, IDisposable
     {
         List<int> ready;
         Task done;
-        lock (gate) done = reduce.Begin(step, failure, out ready); // chunks whose peer parts came while this worker computed
+        lock (gate) done = reduce.Begin(step, Failure(), out ready); // chunks whose peer parts came while this worker computed
         var sends = SendToPeers(to => sameHost.SendsShared(to)
             ? Share(to, FrameKind.GradientShared, step, shards[to].Start * wireBytes, shards[to].Length * wireBytes)
             : SendRange(to, FrameKind.Gradient, step, memory.Wire, shards[to].Start * wireBytes, shards[to].Length, wireBytes));
@@ -76,7 +76,7 @@ public sealed class Collective : IFrameSink, IDisposable
     public async Task AllGather(long step)
     {
         Task done;
-        lock (gate) done = gather.Begin(step, failure, out _);
+        lock (gate) done = gather.Begin(step, Failure(), out _);
         var own = shards[rank];
         var shared = sameHost.ShardOut is { } segment && own.Length > 0
             ? Task.Run(() => Touch(memory.Values.Address + (nint)(own.Start * 4), segment.Data, own.Length * 4)) : Task.CompletedTask;
@@ -87,15 +87,36 @@ public sealed class Collective : IFrameSink, IDisposable
     }
 
     /// <summary>Fails the waits of this generation for good: a peer is gone, or a new worker set is forming.</summary>
-    public void Fail(string reason)
+    public void Fail(string reason) => Fail(new OperationCanceledException($"aborted: {reason}"));
+
+    /// <summary>
+    /// The connection from rank <paramref name="from"/> closed while this generation was going on:
+    /// peers close theirs only when told to (an abort, a re-form), so unless this worker was told
+    /// too, the peer is gone. Its waits fail now, naming the peer, instead of when the cluster notices.
+    /// </summary>
+    public void PeerClosed(int from, long generation)
+    {
+        if (generation != Generation || from < 0 || from >= endpoints.Length || from == rank) return;
+        Fail(new PeerLostException(from, endpoints[from], $"the connection from rank {from} ({endpoints[from]}) closed during generation {generation}: the peer is gone"));
+    }
+
+    private void Fail(Exception why)
     {
         lock (gate)
         {
-            failure ??= $"aborted: {reason}";
+            failure ??= why;
             reduce.Fail(failure);
             gather.Fail(failure);
         }
     }
+
+    /// <summary>A fresh exception saying why the exchanges ended (null: they did not), for one more wait or send that ends for that reason.</summary>
+    private Exception? Failure() => failure switch
+    {
+        null => null,
+        PeerLostException lost => new PeerLostException(lost.Rank, lost.Endpoint, lost.Message),
+        _ => new OperationCanceledException(failure.Message),
+    };
 
     public Memory<byte>? Target(in Frame frame)
     {
@@ -179,7 +200,7 @@ public sealed class Collective : IFrameSink, IDisposable
     private void Touch(nint from, nint into, long bytes)
     {
         if (!plane.Touch(this, () => Copy(from, into, bytes)))
-            throw new OperationCanceledException(failure ?? "the exchange was abandoned");
+            throw Failure() ?? new OperationCanceledException("the exchange was abandoned");
     }
 
     private async Task NoticeAfter(Task copied, int to, FrameKind kind, long step)
@@ -204,9 +225,9 @@ public sealed class Collective : IFrameSink, IDisposable
         }
         catch (IOException e)
         {
-            string? aborted;
-            lock (gate) aborted = failure;
-            if (aborted is not null) throw new OperationCanceledException(aborted, e);
+            Exception? ended;
+            lock (gate) ended = Failure();
+            if (ended is not null) throw ended; // cut off by the abort (or the loss) that ended this exchange
             throw new PeerLostException(to, endpoints[to], $"lost the connection to rank {to} ({endpoints[to]}) while sending it the {frame.Kind} of step {frame.Step + 1}: {e.Message}", e);
         }
     }

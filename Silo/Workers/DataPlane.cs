@@ -30,6 +30,11 @@ public interface IFrameSink
 
     /// <summary>The payload is in place (called on the socket reader; may do the reduce for a completed chunk).</summary>
     void Arrived(in Frame frame);
+
+    /// <summary>The connection that last brought a frame of <paramref name="generation"/> from rank <paramref name="from"/> ended, by the peer's doing.</summary>
+    void PeerClosed(int from, long generation)
+    {
+    }
 }
 
 /// <summary>
@@ -226,12 +231,14 @@ public sealed class DataPlane : IAsyncDisposable
         var stream = client.GetStream();
         var header = new byte[HeaderBytes];
         byte[]? scratch = null;
+        (int From, long Generation) last = (-1, -1); // who sends on this connection, as of its last frame
         try
         {
             while (!stopping.IsCancellationRequested)
             {
                 await stream.ReadExactlyAsync(header, stopping.Token).ConfigureAwait(false);
                 var frame = Parse(header, client);
+                last = (frame.From, frame.Generation);
                 Memory<byte>? target = null;
                 var to = EnterReceiving();
                 try
@@ -263,13 +270,31 @@ public sealed class DataPlane : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or OperationCanceledException or InvalidDataException or SocketException or ObjectDisposedException)
+        catch (InvalidDataException e)
         {
-            // the peer closed (a re-form, or it died) or this side quiesced: the sender sees the error
+            log.LogWarning("Dropped the connection from {Remote}: {Error}", RemoteOf(client), e.Message);
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // The peer closed (a re-form, or it died) or this side quiesced (then there is no sink, or
+            // the plane is stopping). A peer that closes on its own is gone: the step waiting for it is told now.
+            if (last.From >= 0 && !stopping.IsCancellationRequested) Sink?.PeerClosed(last.From, last.Generation);
         }
         finally
         {
             incoming.TryRemove(client, out bool _);
+        }
+    }
+
+    private static string RemoteOf(TcpClient client)
+    {
+        try
+        {
+            return client.Client.RemoteEndPoint?.ToString() ?? "?";
+        }
+        catch (ObjectDisposedException)
+        {
+            return "a closed connection";
         }
     }
 

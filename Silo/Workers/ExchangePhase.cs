@@ -18,10 +18,10 @@ internal sealed class ExchangePhase(string name, int ranks, int self, int chunks
     private TaskCompletionSource done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>This rank's part of <paramref name="step"/> is ready; returns the wait, and (when summing) the chunks that are now complete.</summary>
-    public Task Begin(long at, string? failure, out List<int> complete)
+    public Task Begin(long at, Exception? failure, out List<int> complete)
     {
         complete = [];
-        if (failure is not null) return Task.FromException(new OperationCanceledException(failure));
+        if (failure is not null) return Task.FromException(failure);
         if (at > step) StartStep(at);
         else if (at < step || own) throw new InvalidOperationException($"the {name} of step {at} was begun after step {step}'s{(own ? " (twice)" : "")}");
         own = true;
@@ -82,7 +82,7 @@ internal sealed class ExchangePhase(string name, int ranks, int self, int chunks
         TryComplete();
     }
 
-    public void Fail(string reason) => done.TrySetException(new OperationCanceledException(reason));
+    public void Fail(Exception why) => done.TrySetException(why);
 
     private bool Complete => step < 0 || (own && (summing ? summed == chunks : peersDone == peersWithData));
 

@@ -128,6 +128,20 @@ public sealed class CollectiveTests
         Assert.Contains($"lost the connection to rank 2 ({deadEndpoint})", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_waiting_worker_learns_at_once_that_a_peer_which_sent_to_it_is_gone()
+    {
+        await using var ranks = await Ranks.Start(3, CommDtype.Fp32, _ => false, count: 3000); // frames small enough to sit in socket buffers
+        ranks.FillGradients(seed: 1);
+        var waiting = ranks.Collectives[0].ReduceScatter(1); // waits for ranks 1 and 2, which never begin
+        var part = new byte[1000 * 4]; // rank 2's contribution to rank 0's shard [0, 1000)
+        await ranks.Planes[2].Send(ranks.Planes[0].Endpoint, new Frame(FrameKind.Gradient, Ranks.Generation, 1, 2, 0, part.Length), part);
+        await ranks.Planes[2].DisposeAsync(); // rank 2's process ends: its connection to rank 0 closes
+        var e = await Assert.ThrowsAsync<PeerLostException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, e.Rank);
+        Assert.Contains("the connection from rank 2", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Bit for bit.</summary>
     private static bool Same(Tensor a, Tensor b) => a.bytes.SequenceEqual(b.bytes);
 
