@@ -9,7 +9,8 @@ namespace Gpt1Cluster.Silo.Grains;
 public sealed partial class CoordinatorGrain
 {
     private const int MaxFailuresInARow = 10;
-    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan WatchEvery = TimeSpan.FromSeconds(1); // a call pending longer: is its worker's process still there?
+    private static readonly TimeSpan EvidenceGrace = TimeSpan.FromSeconds(3); // told to abort, live workers answer in milliseconds
     private static readonly TimeSpan SuspectFor = TimeSpan.FromMinutes(10);
 
     /// <summary>
@@ -19,7 +20,11 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task<T[]> OnAll<T>(IWorkerGrain[] members, Func<IWorkerGrain, int, Task<T>> call)
     {
-        var tasks = members.Select((w, rank) => call(w, rank)).ToArray();
+        var tasks = members.Select((w, rank) =>
+        {
+            string key = w.GetPrimaryKeyString();
+            return WorkerLiveness.Watch(call(w, rank), dataEndpoints.GetValueOrDefault(key), key, WatchEvery);
+        }).ToArray();
         var pending = new List<Task>(tasks);
         while (pending.Count > 0)
         {
@@ -30,15 +35,17 @@ public sealed partial class CoordinatorGrain
             var cause = done.Exception?.InnerException ?? new TaskCanceledException();
             int rank = cause is StepTimeoutException timeout ? timeout.Rank : Array.IndexOf(tasks, done);
             string reason = $"worker {members[rank].GetPrimaryKeyString()} (rank {rank}) failed: {cause.Message}";
-            await AbortAll(members, reason);
+            var aborted = AbortAll(members, reason);
             try
             {
-                // the others' waits fail at once; a worker stuck in its own compute is not waited for long
-                await Task.WhenAll(pending.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Current))).WaitAsync(AbortGrace);
+                // the others' waits fail at once; a dead worker's call or one stuck in its own compute is
+                // not waited for: the probe that follows tells whether it is alive
+                await Task.WhenAll(pending.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Current))).WaitAsync(EvidenceGrace);
             }
             catch (TimeoutException)
             {
             }
+            await aborted;
             throw new StepFailedException(reason, Outcomes(members, tasks), cause) { NoticedAtUtc = noticed };
         }
         return tasks.Select(t => t.Result).ToArray();
@@ -68,10 +75,11 @@ public sealed partial class CoordinatorGrain
             return true;
         });
 
+    /// <summary>Tells every worker to abandon the generation's waits; waits a little for the answers (live workers give them in milliseconds; a dead one's never come).</summary>
     private async Task AbortAll(IWorkerGrain[] members, string reason)
     {
         long gen = generation;
-        var aborts = members.Select(w => w.Abort(gen, reason).WaitAsync(ProbeTimeout));
+        var aborts = members.Select(w => w.Abort(gen, reason).WaitAsync(EvidenceGrace));
         try
         {
             await Task.WhenAll(aborts);
@@ -143,10 +151,17 @@ public sealed partial class CoordinatorGrain
         var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).ToHashSet();
         var probes = outcomes.Select(async o =>
         {
+            if (o.End == CallEnd.Succeeded) return true; // it just answered
             if (!active.Contains(SiloNamePlacement.SiloOf(o.Worker))) return false;
+            var describe = GrainFactory.GetGrain<IWorkerGrain>(o.Worker).Describe().WaitAsync(ProbeTimeout);
+            if (dataEndpoints.GetValueOrDefault(o.Worker) is string endpoint && await WorkerLiveness.Refused(endpoint))
+            {
+                _ = describe.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: the refusal already answered
+                return false; // its process is gone, whatever Orleans has yet to notice
+            }
             try
             {
-                await GrainFactory.GetGrain<IWorkerGrain>(o.Worker).Describe().WaitAsync(ProbeTimeout);
+                await describe;
                 return true;
             }
             catch (Exception)

@@ -32,7 +32,7 @@ public sealed record WorkerOutcome(int Rank, string Worker, CallEnd End, string 
     {
         PeerLostException lost => new(rank, worker, CallEnd.LostPeer, e.Message, lost.Rank),
         OperationCanceledException => new(rank, worker, CallEnd.Aborted, e.Message),
-        OrleansException or TimeoutException => new(rank, worker, CallEnd.Unreachable, e.Message),
+        OrleansException or TimeoutException or WorkerGoneException => new(rank, worker, CallEnd.Unreachable, e.Message),
         _ => new(rank, worker, CallEnd.Own, e.Message),
     };
 
@@ -75,6 +75,9 @@ public sealed record Verdict(IReadOnlyDictionary<string, string> SitOut, string 
 /// </summary>
 public static class BlameRule
 {
+    /// <summary>The reason given for a worker whose silo left the membership or that did not answer a probe.</summary>
+    public const string Dead = "dead or unreachable";
+
     /// <param name="outcomes">one per rank of the failed generation</param>
     /// <param name="alive">per rank: its silo is active in the membership and it answered a probe</param>
     /// <param name="retried">the step boundary this failure happened at was already retried with every worker</param>
@@ -84,7 +87,7 @@ public static class BlameRule
         var sitOut = new Dictionary<string, string>();
         foreach (var o in outcomes)
         {
-            if (!alive[o.Rank]) sitOut[o.Worker] = "dead or unreachable";
+            if (!alive[o.Rank]) sitOut[o.Worker] = Dead;
             else if (o.End == CallEnd.Own) sitOut[o.Worker] = "its own step failed";
         }
         if (sitOut.Count > 0 || !retried) return new Verdict(sitOut, evidence);
