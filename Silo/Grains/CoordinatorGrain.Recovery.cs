@@ -35,7 +35,7 @@ public sealed partial class CoordinatorGrain
             var cause = done.Exception?.InnerException ?? new TaskCanceledException();
             int rank = cause is StepTimeoutException timeout ? timeout.Rank : Array.IndexOf(tasks, done);
             string reason = $"worker {members[rank].GetPrimaryKeyString()} (rank {rank}) failed: {cause.Message}";
-            var aborted = AbortAll(members, reason);
+            _ = AbortAll(members, reason); // not awaited: the answers that matter are the calls' own (a dead worker's abort is never answered)
             try
             {
                 // the others' waits fail at once; a dead worker's call or one stuck in its own compute is
@@ -45,7 +45,6 @@ public sealed partial class CoordinatorGrain
             catch (TimeoutException)
             {
             }
-            await aborted;
             throw new StepFailedException(reason, Outcomes(members, tasks), cause) { NoticedAtUtc = noticed };
         }
         return tasks.Select(t => t.Result).ToArray();

@@ -66,6 +66,19 @@ public sealed class RecoveryTests(TrainingRuns runs, ITestOutputHelper output) :
         Assert.True(status.Workers == 2, $"{status.Workers} worker(s) at the end; {context}");
         Assert.DoesNotContain(status.SittingOut, a => survivors.Contains(a.Worker));
         AssertCompleteRun(status, request.CheckpointDir!, context);
+
+        // What a user sees of it: `pretrain status --json` names who sits out and why, and the recovery's timing.
+        var (code, stdout, stderr) = await SiloProcess.RunClientAsync(TimeSpan.FromMinutes(1), "pretrain", "status", "--run", request.RunId,
+            "--cluster", $"127.0.0.1:{cluster.Silos[0].GatewayPort}", "--cluster-id", cluster.Id, "--json");
+        Assert.True(code == 0, $"pretrain status exited with {code}: {stderr}");
+        var shown = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(survivors, shown.GetProperty("worker_keys").EnumerateArray().Select(k => k.GetString()));
+        var sitting = Assert.Single(shown.GetProperty("sitting_out").EnumerateArray());
+        Assert.Equal($"{victim.Name}/0", sitting.GetProperty("worker").GetString());
+        Assert.Equal("dead or unreachable", sitting.GetProperty("reason").GetString());
+        var last = shown.GetProperty("last_recovery");
+        Assert.True(last.GetProperty("first_step_after_seconds").GetDouble() >= last.GetProperty("reformed_after_seconds").GetDouble());
+        Assert.Equal(2, last.GetProperty("workers").GetInt32());
     }
 
     [RedisFact]
@@ -85,6 +98,7 @@ public sealed class RecoveryTests(TrainingRuns runs, ITestOutputHelper output) :
         string coordinatorSilo = await cluster.Client.SiloOf(coordinator) ?? throw new InvalidOperationException("the coordinator is not active on any silo");
         var victim = cluster.Silos.Single(s => s.Name == coordinatorSilo);
         string[] survivors = [.. cluster.Silos.Where(s => s != victim).Select(s => $"{s.Name}/0")];
+        var sinceKill = Stopwatch.StartNew();
         await victim.KillAsync();
 
         // Calls fail until the cluster declares the silo dead; then the next one activates the
@@ -95,6 +109,8 @@ public sealed class RecoveryTests(TrainingRuns runs, ITestOutputHelper output) :
                 Assert.True(s.Step >= 10 && s.LastCheckpoint is not null, $"recovering at step {s.Step}, checkpoint {s.LastCheckpoint}: {s.LastEvent}");
         });
         string context = $"coordinator was on {coordinatorSilo}, killed at step {before.Step}; last event: {recovered.LastEvent}\n{cluster.Logs}";
+        output.WriteLine($"coordinator's silo: kill -9 → first step after reactivating seen {sinceKill.Elapsed.TotalSeconds:F1} s; " +
+            $"re-formed {recovered.LastRecovery!.ReformedAfterSeconds:F1} s after the new activation; {recovered.LastEvent}");
         Assert.True(recovered.Workers == 2, $"{recovered.Workers} worker(s) right after the recovery; {context}");
         Assert.Equal(survivors, recovered.WorkerKeys);
         Assert.Contains("lost with its silo", recovered.LastRecovery!.Cause);
