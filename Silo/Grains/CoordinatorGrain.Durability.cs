@@ -53,6 +53,7 @@ public sealed partial class CoordinatorGrain
                 RequireWorkers(found.Count, run.MinWorkers);
                 await FormFrom(found, restore);
                 recoveries++;
+                Metrics.CoordinatorMoved();
                 lastEvent = $"the coordinator was reactivated (its silo was lost); continuing with {found.Count} worker(s) from step {step}";
                 log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
                 await Launch();
@@ -75,6 +76,7 @@ public sealed partial class CoordinatorGrain
     /// <summary>The run has ended: nothing is to resume it any more.</summary>
     private async Task Retire()
     {
+        Metrics.Ended();
         try
         {
             if (record.State.Active)

@@ -70,6 +70,7 @@ public sealed partial class CoordinatorGrain
     {
         var run = request!;
         recoveries++;
+        Metrics.Recovered(failure);
         lastEvent = $"step {step + 1} failed: {failure.Message}";
         log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
         if (failure is ArithmeticException or Contracts.Model.ConfigException || failuresInARow > MaxFailuresInARow)
@@ -127,6 +128,7 @@ public sealed partial class CoordinatorGrain
     private async Task Checkpoint()
     {
         var run = request!;
+        var began = DateTime.UtcNow;
         string dir = run.CheckpointDir!;
         Directory.CreateDirectory(dir);
         string folder = Path.Combine(dir, RunCheckpoint.FolderName(step));
@@ -152,6 +154,7 @@ public sealed partial class CoordinatorGrain
         Directory.Move(temp, folder);
         lastCheckpoint = folder;
         lastCheckpointStep = step;
+        Metrics.Checkpointed(step, DateTime.UtcNow - began);
         foreach (var old in RunCheckpoint.Candidates(dir).Skip(KeepCheckpoints))
             Directory.Delete(old, recursive: true);
     }

@@ -47,8 +47,9 @@ public sealed class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(string name, IReadOnlyDictionary<string, string> environment, params string[] flags)
     {
         int siloPort = FreePort(), gatewayPort = FreePort();
+        string[] metrics = flags.Contains("--metrics-port") ? [] : ["--metrics-port", "0"]; // several silos on one host: no shared default port
         var silo = new SiloProcess(name, siloPort, gatewayPort, Launch(
-            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", "1", .. flags], environment));
+            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", "1", .. metrics, .. flags], environment));
         silo.process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
         silo.process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
         silo.process.Exited += (_, _) => silo.active.TrySetException(
