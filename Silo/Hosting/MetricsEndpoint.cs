@@ -65,7 +65,7 @@ public static class MetricsEndpoint
         {
             var local = silo.GetRequiredService<ILocalSiloDetails>();
             var status = silo.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.GetSiloStatus(local.SiloAddress);
-            return status == SiloStatus.Active ? null : $"silo '{local.Name}' is {status}";
+            return status == SiloStatus.Active ? null : status == SiloStatus.None ? $"silo '{local.Name}' has not joined the cluster yet" : $"silo '{local.Name}' is {status}";
         }
 
         public async Task StopAsync(CancellationToken cancel)
