@@ -60,6 +60,31 @@ public sealed class LivePrometheusTests(MetricsRun run, LivePrometheusTests.Serv
         Assert.True(quantile < 10 * average + 0.01, $"p95 of the compute phase is {quantile:G3} s but its mean is {average:G3} s: the buckets do not fit seconds");
     }
 
+    [PrometheusFact]
+    public async Task Every_dashboard_expression_passes_promtool_check_rules()
+    {
+        var queries = DashboardQueries.For(MetricsRun.RunId);
+        string rules = Path.Combine(Path.GetTempPath(), $"gpt1-dashboard-rules-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(rules, "groups:\n  - name: dashboard\n    rules:\n" + string.Concat(queries.Select((q, i) =>
+            $"      - record: gpt1:dashboard:{i}\n        expr: {System.Text.Json.JsonSerializer.Serialize(q.Expression)}\n")));
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(Path.GetDirectoryName(PrometheusServer.Binary)!, "promtool"), ["check", "rules", rules])
+                { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var promtool = System.Diagnostics.Process.Start(start)!;
+            var stdout = promtool.StandardOutput.ReadToEndAsync();
+            var stderr = promtool.StandardError.ReadToEndAsync();
+            await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            string said = await stdout + await stderr;
+            Assert.True(promtool.ExitCode == 0, $"promtool check rules failed on the dashboard's expressions:\n{said}");
+            Assert.Contains($"SUCCESS: {queries.Count} rules found", said);
+        }
+        finally
+        {
+            File.Delete(rules);
+        }
+    }
+
     /// <summary>Plausible values for what a query measures, judged from its text.</summary>
     private static void Plausible(DashboardQuery query, IReadOnlyList<double> values)
     {
