@@ -5,10 +5,13 @@ using Gpt1Cluster.Contracts.Training;
 namespace Gpt1Cluster.Silo.Metrics;
 
 /// <summary>
-/// One run's series as its coordinator activation sees them (label run). The coordinator pushes
-/// events; the scrape reads <see cref="Current"/>, a snapshot swapped whole, so a scrape never sees
-/// half an update. Reported from the first event until <see cref="Ended"/> (the run ended, or the
-/// activation went away); the next event (a resume) reports it again.
+/// One run's series on one silo (label run), pushed by the run's coordinator and read by the scrape
+/// from <see cref="Current"/>, a snapshot swapped whole, so a scrape never sees half an update.
+/// Reported from the first event until <see cref="Ended"/> (the run ended, or its activation went);
+/// the next event (a resume) reports it again. Steps and tokens are the run's progress, kept
+/// monotone: after a recovery rolls the run back to a checkpoint they hold until it passes its old
+/// mark, so redone updates are not counted twice; a coordinator that moved to another silo reports
+/// there from the checkpoint it resumed at (a new series: its instance differs).
 /// </summary>
 public sealed class RunMetrics
 {
@@ -34,6 +37,7 @@ public sealed class RunMetrics
         public double? Workers { get; init; }
         public double? CheckpointStep { get; init; }
         public double? CheckpointTime { get; init; }
+        public double? CheckpointSeconds { get; init; }
         public long Tokens { get; init; }
         public long Steps { get; init; }
     }
@@ -42,29 +46,35 @@ public sealed class RunMetrics
 
     internal KeyValuePair<string, object?>[] Tags { get; }
 
-    /// <summary>An update is done; <paramref name="stepsPerEpoch"/> turns its step into a fractional epoch.</summary>
-    public void Step(StepReport report, long stepsPerEpoch) => Set(v => v with
+    /// <summary>An update is done: the run has trained <paramref name="tokens"/> tokens in all; <paramref name="stepsPerEpoch"/> turns its step into a fractional epoch.</summary>
+    public void Step(StepReport report, long tokens, long stepsPerEpoch) => Set(v => v with
     {
         Loss = report.Loss,
         LearningRate = report.LearningRate,
         GradNorm = report.GradNorm,
         Epoch = stepsPerEpoch > 0 ? (double)report.Step / stepsPerEpoch : report.Epoch,
         Workers = report.Workers,
-        Tokens = v.Tokens + report.Tokens,
-        Steps = v.Steps + 1,
+        Tokens = Math.Max(v.Tokens, tokens),
+        Steps = Math.Max(v.Steps, report.Step),
     });
 
-    /// <summary>The worker set (re-)formed with <paramref name="workers"/> members.</summary>
-    public void WorkersChanged(int workers) => Set(v => v with { Workers = workers });
+    /// <summary>The worker set (re-)formed with <paramref name="workers"/> members at <paramref name="step"/> (a start, a resume, a recovery).</summary>
+    public void Formed(int workers, long step, long tokens) => Set(v => v with
+    {
+        Workers = workers,
+        Steps = Math.Max(v.Steps, step),
+        Tokens = Math.Max(v.Tokens, tokens),
+    });
 
     /// <summary>A held-out evaluation gave <paramref name="loss"/> (mean nats per token).</summary>
     public void Validated(double loss) => Set(v => v with { ValLoss = loss });
 
-    public void Checkpointed(long step, TimeSpan took)
+    public void Checkpointed(long step, TimeSpan took) => Set(v => v with
     {
-        owner.CheckpointDuration.Record(took.TotalSeconds, Tags);
-        Set(v => v with { CheckpointStep = step, CheckpointTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 });
-    }
+        CheckpointStep = step,
+        CheckpointTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+        CheckpointSeconds = took.TotalSeconds,
+    });
 
     /// <summary>The step loop failed with <paramref name="failure"/> and the run re-forms (or gives up).</summary>
     public void Recovered(Exception failure) => Recovered(RecoveryReason.Of(failure));
@@ -72,17 +82,17 @@ public sealed class RunMetrics
     /// <summary>This activation took the run over from a coordinator whose silo was lost.</summary>
     public void CoordinatorMoved() => Recovered(RecoveryReason.CoordinatorMoved);
 
-    private void Recovered(string reason)
-    {
-        recoveries.AddOrUpdate(reason, 1, (_, n) => n + 1);
-        owner.Register(this, live: true);
-    }
-
     /// <summary>The run ended (finished, stopped, failed) or its activation is going: its series stop here.</summary>
     public void Ended() => owner.Register(this, live: false);
 
     internal IEnumerable<Measurement<long>> RecoveryCounts() =>
         recoveries.Select(r => new Measurement<long>(r.Value, [Tags[0], new("reason", r.Key)]));
+
+    private void Recovered(string reason)
+    {
+        recoveries.AddOrUpdate(reason, 1, (_, n) => n + 1);
+        owner.Register(this, live: true);
+    }
 
     private void Set(Func<Values, Values> change)
     {

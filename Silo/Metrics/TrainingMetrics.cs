@@ -10,7 +10,7 @@ namespace Gpt1Cluster.Silo.Metrics;
 /// <see cref="RunMetrics"/> and <see cref="WorkerMetrics"/> registered here while they live: when a
 /// run ends, or its coordinator or a worker deactivates, its series stop (observable instruments
 /// report only what is registered at the scrape), so a coordinator that moved to another silo is
-/// reported there alone. Events (step phases, checkpoints) are histograms recorded where they happen.
+/// reported there alone. Step phases are a histogram recorded by each worker.
 /// </summary>
 public sealed class TrainingMetrics
 {
@@ -20,6 +20,7 @@ public sealed class TrainingMetrics
     public static IReadOnlyList<double> DurationBuckets { get; } =
         [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800];
 
+    private readonly ConcurrentDictionary<string, RunMetrics> known = new(); // every run seen here: a later activation goes on from its counts
     private readonly ConcurrentDictionary<RunMetrics, bool> runs = new();
     private readonly ConcurrentDictionary<WorkerMetrics, bool> workers = new();
 
@@ -34,10 +35,11 @@ public sealed class TrainingMetrics
         Gauge(meter, "gpt1.workers.active", "{worker}", "Workers in the run's current worker set (0 once it ended)", r => r.Workers);
         Gauge(meter, "gpt1.checkpoint.last_step", "{step}", "Update of the newest checkpoint", r => r.CheckpointStep);
         Gauge(meter, "gpt1.checkpoint.last_timestamp", "s", "Unix time the newest checkpoint was written", r => r.CheckpointTime);
+        Gauge(meter, "gpt1.checkpoint.duration", "s", "Seconds the newest checkpoint took to write (every worker's shard and the run state)", r => r.CheckpointSeconds);
         meter.CreateObservableCounter("gpt1.train.tokens", () => Each(r => r.Tokens), "{token}",
-            "Tokens trained on by this coordinator (restarts at 0 where a moved coordinator resumes: a counter reset)");
+            "Tokens the run has trained on (held, not lowered, while a recovery redoes updates since its checkpoint)");
         meter.CreateObservableCounter("gpt1.train.steps", () => Each(r => r.Steps), "{step}",
-            "Updates done by this coordinator (restarts at 0 where a moved coordinator resumes: a counter reset)");
+            "Updates the run has done (held, not lowered, while a recovery redoes updates since its checkpoint)");
         meter.CreateObservableCounter("gpt1.recoveries", () => runs.Keys.SelectMany(r => r.RecoveryCounts()), "{recovery}",
             "Times the run re-formed its worker set after a failure, by reason");
         meter.CreateObservableCounter("gpt1.allreduce.sent", () => workers.Keys.SelectMany(w => w.Sent()), "By",
@@ -48,14 +50,12 @@ public sealed class TrainingMetrics
             "Memory of the worker's process (kind rss, managed; shared by the workers of one silo)");
         StepPhases = meter.CreateHistogram<double>("gpt1.train.step_phase.duration", "s",
             "Seconds a worker spent in each phase of a step: data_wait, compute (forward + backward), reduce_scatter, update (AdamW + all-gather)");
-        CheckpointDuration = meter.CreateHistogram<double>("gpt1.checkpoint.duration", "s", "Seconds to write a checkpoint (every worker's shard and the run state)");
     }
 
     public Histogram<double> StepPhases { get; }
-    public Histogram<double> CheckpointDuration { get; }
 
-    /// <summary>The series of a run, reported while it is registered (the coordinator registers it on its first event).</summary>
-    public RunMetrics Run(string runId) => new(runId, this);
+    /// <summary>The series of a run on this silo, reported while registered (from the coordinator's first event until the run ends).</summary>
+    public RunMetrics Run(string runId) => known.GetOrAdd(runId, id => new RunMetrics(id, this));
 
     /// <summary>The series of a worker activation.</summary>
     public WorkerMetrics Worker(string workerKey, Func<(long Sent, long Received)> bytes) => new(workerKey, bytes, this);

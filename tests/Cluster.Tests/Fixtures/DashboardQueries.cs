@@ -3,11 +3,14 @@ using System.Text.RegularExpressions;
 
 namespace Gpt1Cluster.Cluster.Tests.Fixtures;
 
-/// <summary>One PromQL expression a dashboard runs, and the panel it belongs to.</summary>
-public sealed record DashboardQuery(string Panel, string Expression)
+/// <summary>One PromQL expression a dashboard runs, and the panel (or annotation) it belongs to.</summary>
+public sealed record DashboardQuery(string Panel, string Expression, bool Annotation = false)
 {
-    /// <summary>Validation loss comes from evaluations a run may not have done yet: its panels may be empty.</summary>
-    public bool MayBeEmpty => Expression.Contains("gpt1_val_loss", StringComparison.Ordinal);
+    /// <summary>
+    /// Validation loss comes from evaluations a run may not have done yet, and an annotation marks
+    /// events (recoveries) a healthy run has none of: those may be empty.
+    /// </summary>
+    public bool MayBeEmpty => Annotation || Expression.Contains("gpt1_val_loss", StringComparison.Ordinal);
 }
 
 /// <summary>
@@ -45,26 +48,35 @@ public static partial class DashboardQueries
         new("epoch", "max(gpt1_train_epoch{run=\"$run\"})"),
         new("since checkpoint", "time() - max(gpt1_checkpoint_last_timestamp_seconds{run=\"$run\"})"),
         new("checkpoint step", "max(gpt1_checkpoint_last_step{run=\"$run\"})"),
-        new("checkpoint duration", "sum(rate(gpt1_checkpoint_duration_seconds_sum{run=\"$run\"}[5m])) / sum(rate(gpt1_checkpoint_duration_seconds_count{run=\"$run\"}[5m]))"),
+        new("checkpoint duration", "max(gpt1_checkpoint_duration_seconds{run=\"$run\"})"),
+        new("updates since checkpoint", "max(gpt1_train_steps_total{run=\"$run\"}) - max(gpt1_checkpoint_last_step{run=\"$run\"})"),
         new("memory", "gpt1_worker_memory_bytes{run=\"$run\"}"),
         new("silo up", "up{job=\"gpt1\"}"),
         new("orleans requests", "sum(rate(orleans_app_requests_latency_milliseconds_count[$__rate_interval]))"),
     ];
 
     /// <summary>The dashboard's expressions when it exists, else <see cref="Fixed"/>; variables substituted for <paramref name="run"/>.</summary>
-    public static IReadOnlyList<DashboardQuery> For(string run) =>
-        (Dashboard is null ? Fixed : FromDashboard(File.ReadAllText(Dashboard))).Select(q => q with { Expression = Substitute(q.Expression, run) }).ToList();
+    public static IReadOnlyList<DashboardQuery> For(string run)
+    {
+        if (Dashboard is null) return Fixed.Select(q => q with { Expression = Substitute(q.Expression, run, new Dictionary<string, string>()) }).ToList();
+        var (queries, variables) = FromDashboard(File.ReadAllText(Dashboard));
+        return queries.Select(q => q with { Expression = Substitute(q.Expression, run, variables) }).ToList();
+    }
 
-    /// <summary>Every "expr" of a dashboard's panels (nested rows too) and annotations; template variable queries are not PromQL and are left out.</summary>
-    public static IReadOnlyList<DashboardQuery> FromDashboard(string json)
+    /// <summary>
+    /// Every "expr" of a dashboard's panels (nested rows too) and annotations, and the values of its
+    /// textbox, constant and custom variables (their current value, else their default); query
+    /// variables (label_values) are not PromQL for /api/v1/query and are left out.
+    /// </summary>
+    public static (IReadOnlyList<DashboardQuery> Queries, IReadOnlyDictionary<string, string> Variables) FromDashboard(string json)
     {
         using var document = JsonDocument.Parse(json);
         var found = new List<DashboardQuery>();
-        void Walk(JsonElement element, string title)
+        void Walk(JsonElement element, string title, bool annotation)
         {
             if (element.ValueKind == JsonValueKind.Array)
             {
-                foreach (var item in element.EnumerateArray()) Walk(item, title);
+                foreach (var item in element.EnumerateArray()) Walk(item, title, annotation);
                 return;
             }
             if (element.ValueKind != JsonValueKind.Object) return;
@@ -74,23 +86,35 @@ public static partial class DashboardQueries
             {
                 if (property.Name == "templating") continue;
                 if (property.Name == "expr" && property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 } expr)
-                    found.Add(new DashboardQuery(title, expr));
-                else Walk(property.Value, title);
+                    found.Add(new DashboardQuery(title, expr, annotation));
+                else Walk(property.Value, title, annotation || property.Name == "annotations");
             }
         }
-        Walk(document.RootElement, "dashboard");
-        return found;
+        Walk(document.RootElement, "dashboard", annotation: false);
+        var variables = new Dictionary<string, string>();
+        if (document.RootElement.TryGetProperty("templating", out var templating) && templating.TryGetProperty("list", out var list))
+            foreach (var variable in list.EnumerateArray())
+                if (variable.TryGetProperty("type", out var type) && type.GetString() is "textbox" or "constant" or "custom"
+                    && (Text(variable, "current", "value") ?? Text(variable, "query")) is { } value)
+                    variables[variable.GetProperty("name").GetString()!] = value;
+        return (found, variables);
     }
 
-    /// <summary>Grafana's variables as it would fill them for one run at a 1 s scrape; any other variable matches everything.</summary>
-    public static string Substitute(string expression, string run)
+    /// <summary>Grafana's variables as it fills them for one run at a 1 s scrape; any other variable matches everything.</summary>
+    public static string Substitute(string expression, string run, IReadOnlyDictionary<string, string> variables)
     {
         string text = expression
             .Replace("$__rate_interval", RateInterval).Replace("${__rate_interval}", RateInterval)
             .Replace("$__interval", "5s").Replace("${__interval}", "5s")
             .Replace("$__range", "5m").Replace("${__range}", "5m");
-        text = Variable().Replace(text, m => m.Groups["name"].Value == "run" ? run : ".*");
-        return text;
+        return Variable().Replace(text, m => m.Groups["name"].Value is var name && name == "run" ? run : variables.GetValueOrDefault(name, ".*"));
+    }
+
+    private static string? Text(JsonElement element, params string[] path)
+    {
+        foreach (var step in path)
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(step, out element)) return null;
+        return element.ValueKind == JsonValueKind.String ? element.GetString() : null;
     }
 
     [GeneratedRegex(@"\$\{(?<name>\w+)(:\w+)?\}|\[\[(?<name>\w+)\]\]|\$(?<name>\w+)")]
