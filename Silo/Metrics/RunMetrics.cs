@@ -37,7 +37,6 @@ public sealed class RunMetrics
         public double? Workers { get; init; }
         public double? CheckpointStep { get; init; }
         public double? CheckpointTime { get; init; }
-        public double? CheckpointSeconds { get; init; }
         public long Tokens { get; init; }
         public long Steps { get; init; }
     }
@@ -69,12 +68,11 @@ public sealed class RunMetrics
     /// <summary>A held-out evaluation gave <paramref name="loss"/> (mean nats per token).</summary>
     public void Validated(double loss) => Set(v => v with { ValLoss = loss });
 
-    public void Checkpointed(long step, TimeSpan took) => Set(v => v with
+    public void Checkpointed(long step, TimeSpan took)
     {
-        CheckpointStep = step,
-        CheckpointTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
-        CheckpointSeconds = took.TotalSeconds,
-    });
+        owner.CheckpointDuration.Record(took.TotalSeconds, Tags);
+        Set(v => v with { CheckpointStep = step, CheckpointTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0 });
+    }
 
     /// <summary>The step loop failed with <paramref name="failure"/> and the run re-forms (or gives up).</summary>
     public void Recovered(Exception failure) => Recovered(RecoveryReason.Of(failure));

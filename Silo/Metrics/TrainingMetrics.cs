@@ -10,7 +10,7 @@ namespace Gpt1Cluster.Silo.Metrics;
 /// <see cref="RunMetrics"/> and <see cref="WorkerMetrics"/> registered here while they live: when a
 /// run ends, or its coordinator or a worker deactivates, its series stop (observable instruments
 /// report only what is registered at the scrape), so a coordinator that moved to another silo is
-/// reported there alone. Step phases are a histogram recorded by each worker.
+/// reported there alone. Events (step phases, checkpoints) are histograms recorded where they happen.
 /// </summary>
 public sealed class TrainingMetrics
 {
@@ -35,7 +35,6 @@ public sealed class TrainingMetrics
         Gauge(meter, "gpt1.workers.active", "{worker}", "Workers in the run's current worker set (0 once it ended)", r => r.Workers);
         Gauge(meter, "gpt1.checkpoint.last_step", "{step}", "Update of the newest checkpoint", r => r.CheckpointStep);
         Gauge(meter, "gpt1.checkpoint.last_timestamp", "s", "Unix time the newest checkpoint was written", r => r.CheckpointTime);
-        Gauge(meter, "gpt1.checkpoint.duration", "s", "Seconds the newest checkpoint took to write (every worker's shard and the run state)", r => r.CheckpointSeconds);
         meter.CreateObservableCounter("gpt1.train.tokens", () => Each(r => r.Tokens), "{token}",
             "Tokens the run has trained on (held, not lowered, while a recovery redoes updates since its checkpoint)");
         meter.CreateObservableCounter("gpt1.train.steps", () => Each(r => r.Steps), "{step}",
@@ -50,9 +49,11 @@ public sealed class TrainingMetrics
             "Memory of the worker's process (kind rss, managed; shared by the workers of one silo)");
         StepPhases = meter.CreateHistogram<double>("gpt1.train.step_phase.duration", "s",
             "Seconds a worker spent in each phase of a step: data_wait, compute (forward + backward), reduce_scatter, update (AdamW + all-gather)");
+        CheckpointDuration = meter.CreateHistogram<double>("gpt1.checkpoint.duration", "s", "Seconds to write a checkpoint (every worker's shard and the run state)");
     }
 
     public Histogram<double> StepPhases { get; }
+    public Histogram<double> CheckpointDuration { get; }
 
     /// <summary>The series of a run on this silo, reported while registered (from the coordinator's first event until the run ends).</summary>
     public RunMetrics Run(string runId) => known.GetOrAdd(runId, id => new RunMetrics(id, this));

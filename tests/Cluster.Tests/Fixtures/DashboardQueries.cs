@@ -48,7 +48,7 @@ public static partial class DashboardQueries
         new("epoch", "max(gpt1_train_epoch{run=\"$run\"})"),
         new("since checkpoint", "time() - max(gpt1_checkpoint_last_timestamp_seconds{run=\"$run\"})"),
         new("checkpoint step", "max(gpt1_checkpoint_last_step{run=\"$run\"})"),
-        new("checkpoint duration", "max(gpt1_checkpoint_duration_seconds{run=\"$run\"})"),
+        new("checkpoint duration", "sum(gpt1_checkpoint_duration_seconds_sum{run=\"$run\"}) / sum(gpt1_checkpoint_duration_seconds_count{run=\"$run\"})"),
         new("updates since checkpoint", "max(gpt1_train_steps_total{run=\"$run\"}) - max(gpt1_checkpoint_last_step{run=\"$run\"})"),
         new("memory", "gpt1_worker_memory_bytes{run=\"$run\"}"),
         new("silo up", "up{job=\"gpt1\"}"),
