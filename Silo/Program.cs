@@ -48,6 +48,11 @@ try
 {
     await host.StartAsync();
 }
+catch (MetricsEndpoint.MetricsEndpointException e)
+{
+    Console.Error.WriteLine($"gpt1-silo: {e.Message}");
+    return 1;
+}
 catch (Exception e)
 {
     Console.Error.WriteLine($"gpt1-silo: silo '{options.SiloName}' could not join cluster '{options.ClusterId}' ({options.DescribeMembership()}): {e.GetBaseException().Message}");

@@ -56,7 +56,7 @@ public static class MetricsEndpoint
             }
             catch (IOException e)
             {
-                throw new InvalidOperationException($"--metrics-port {port}: cannot listen on {address}:{port} ({e.Message}); give another port, or 0 for none", e);
+                throw new MetricsEndpointException($"--metrics-port {port}: cannot listen on {address}:{port} ({e.Message}); give another port, or 0 for none", e);
             }
         }
 
@@ -75,6 +75,9 @@ public static class MetricsEndpoint
             await app.DisposeAsync();
         }
     }
+
+    /// <summary>The metrics port cannot be opened; the message names the flag and what to do.</summary>
+    public sealed class MetricsEndpointException(string message, Exception inner) : Exception(message, inner);
 
     private sealed class NoSignals : IHostLifetime
     {

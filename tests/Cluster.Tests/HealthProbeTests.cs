@@ -29,6 +29,18 @@ public sealed class HealthProbeTests
         Assert.True(joined.StatusCode == HttpStatusCode.OK, $"/ready of an active silo answered {(int)joined.StatusCode}: {await joined.Content.ReadAsStringAsync()}\n{primary.Tail()}");
     }
 
+    [Fact]
+    public async Task A_taken_metrics_port_stops_the_silo_with_an_error_naming_the_flag()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Any, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var (code, output) = await SiloProcess.RunToExitAsync("--metrics-port", $"{port}", "--devices", "none",
+            "--silo-port", $"{SiloProcess.FreePort()}", "--gateway-port", $"{SiloProcess.FreePort()}");
+        Assert.Equal(1, code);
+        Assert.Contains($"gpt1-silo: --metrics-port {port}: cannot listen on 0.0.0.0:{port}", output);
+    }
+
     /// <summary>Polls until the endpoint accepts connections (Kestrel starts before the silo joins).</summary>
     private static async Task<HttpResponseMessage> UntilAnswering(HttpClient http, Uri url, SiloProcess silo)
     {
