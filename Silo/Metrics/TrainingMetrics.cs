@@ -32,7 +32,7 @@ public sealed class TrainingMetrics
         Gauge(meter, "gpt1.train.learning_rate", null, "Learning rate of the last update", r => r.LearningRate);
         Gauge(meter, "gpt1.train.grad_norm", null, "Global gradient norm of the last update, before clipping", r => r.GradNorm);
         Gauge(meter, "gpt1.train.epoch", "{epoch}", "Epochs done (fractional: updates / updates per epoch)", r => r.Epoch);
-        Gauge(meter, "gpt1.workers.active", "{worker}", "Workers in the run's current worker set (0 once it ended)", r => r.Workers);
+        Gauge(meter, "gpt1.workers.active", "{worker}", "Workers in the run's current worker set", r => r.Workers);
         Gauge(meter, "gpt1.checkpoint.last_step", "{step}", "Update of the newest checkpoint", r => r.CheckpointStep);
         Gauge(meter, "gpt1.checkpoint.last_timestamp", "s", "Unix time the newest checkpoint was written", r => r.CheckpointTime);
         meter.CreateObservableCounter("gpt1.train.tokens", () => Each(r => r.Tokens), "{token}",
