@@ -15,8 +15,9 @@ COPY . .
 # Publishing gpt1 brings gpt1-silo along (Coordinator references the silo host).
 RUN dotnet publish Coordinator/Coordinator.csproj -c Release -p:TorchBackend=${TORCH_BACKEND} -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0-noble
+# ASP.NET Core runtime: the silo serves /metrics, /healthz and /ready on Kestrel
+FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble
 WORKDIR /app
 COPY --from=build /app .
-EXPOSE 11111 30000
+EXPOSE 11111 30000 9464
 ENTRYPOINT ["dotnet", "/app/gpt1-silo.dll"]

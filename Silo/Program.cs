@@ -40,12 +40,18 @@ builder.Logging.AddSimpleConsole(o =>
 });
 var shutdownTimeout = TimeSpan.FromSeconds(30);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
+if (options.MetricsPort > 0) builder.Services.AddGpt1Metrics(options.MetricsPort, System.Net.IPAddress.Any); // before the silo: probes answer while it joins
 builder.UseOrleans(silo => silo.UseGpt1SiloOptions(options));
 using var host = builder.Build();
 
 try
 {
     await host.StartAsync();
+}
+catch (MetricsEndpoint.MetricsEndpointException e)
+{
+    Console.Error.WriteLine($"gpt1-silo: {e.Message}");
+    return 1;
 }
 catch (Exception e)
 {
@@ -59,7 +65,9 @@ string threads = options.Devices.Devices.Count == 0 ? "" : n > 0 ? $" ({n} torch
 Console.WriteLine(
     $"gpt1-silo: silo '{local.Name}' active in cluster '{options.ClusterId}' (service '{options.ServiceId}'); " +
     $"silo {local.SiloAddress.Endpoint}, gateway {local.GatewayAddress?.Endpoint}; " +
-    $"devices {options.Devices}{threads}; membership {options.DescribeMembership()}");
+    $"devices {options.Devices}{threads}; membership {options.DescribeMembership()}" +
+    (options.MetricsPort > 0 ? $"; metrics :{options.MetricsPort}/metrics" : "") +
+    (options.DataPlanePorts.First is null ? "" : $"; data plane ports {options.DataPlanePorts}"));
 
 // Orleans' own stop retries the membership store for minutes when it is unreachable (Redis gone):
 // past the host's timeout and a grace period, leave as a crashed silo would; the cluster copes.

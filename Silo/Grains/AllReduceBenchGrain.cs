@@ -12,7 +12,7 @@ namespace Gpt1Cluster.Silo.Grains;
 /// <summary>The workers' all-reduce (the same <see cref="Collective"/> on the same data plane) of a bare buffer, for `gpt1 bench allreduce`.</summary>
 [SiloNamePlacement]
 [Immovable]
-public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduceBenchGrain> log) : Grain, IAllReduceBenchGrain
+public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, DataPlanePorts ports, ILogger<AllReduceBenchGrain> log) : Grain, IAllReduceBenchGrain
 {
     private TensorThread? thread;
     private DataPlane? plane;
@@ -23,7 +23,7 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, ILogger<AllReduc
 
     public Task<string> Endpoint()
     {
-        plane ??= new DataPlane(silo.SiloAddress.Endpoint.Address, log);
+        plane ??= new DataPlane(silo.SiloAddress.Endpoint.Address, log, ports);
         return Task.FromResult(plane.Endpoint);
     }
 

@@ -62,6 +62,7 @@ public sealed partial class CoordinatorGrain
                 await FormFrom(found, restore);
                 recoveries++;
                 lastRecovery = lastRecovery! with { ResumedFromStep = step, Workers = found.Count, ReformedAfterSeconds = (DateTime.UtcNow - lastRecovery.NoticedAtUtc).TotalSeconds };
+                Metrics.CoordinatorMoved();
                 lastEvent = $"the coordinator was reactivated (its silo was lost); continuing with {found.Count} worker(s) from step {step}";
                 log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
                 await Launch();
@@ -103,6 +104,7 @@ public sealed partial class CoordinatorGrain
     /// <summary>The run has ended: nothing is to resume it any more.</summary>
     private async Task Retire()
     {
+        Metrics.Ended();
         try
         {
             if (record.State.Active)

@@ -97,6 +97,7 @@ public sealed partial class CoordinatorGrain
     {
         var run = request!;
         recoveries++;
+        Metrics.Recovered(failure);
         long failedStep = step + 1;
         var noticed = (failure as StepFailedException)?.NoticedAtUtc ?? DateTime.UtcNow;
         lastEvent = $"step {failedStep} failed: {failure.Message}";
@@ -203,6 +204,7 @@ public sealed partial class CoordinatorGrain
     private async Task Checkpoint()
     {
         var run = request!;
+        var began = DateTime.UtcNow;
         string dir = run.CheckpointDir!;
         Directory.CreateDirectory(dir);
         string folder = Path.Combine(dir, RunCheckpoint.FolderName(step));
@@ -228,6 +230,7 @@ public sealed partial class CoordinatorGrain
         Directory.Move(temp, folder);
         lastCheckpoint = folder;
         lastCheckpointStep = step;
+        Metrics.Checkpointed(step, DateTime.UtcNow - began);
         foreach (var old in RunCheckpoint.Candidates(dir).Skip(KeepCheckpoints))
             Directory.Delete(old, recursive: true);
     }

@@ -264,6 +264,7 @@ public sealed partial class CoordinatorGrain(
         await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints)));
         workers = peers;
         workerKeys = peers.Select(w => w.GetPrimaryKeyString()).ToArray();
+        Metrics.Formed(peers.Length, atStep, tokensAtStep);
         step = atStep;
         tokens = tokensAtStep;
         log.LogInformation("Run {Run}: generation {Generation} with {Workers} worker(s) from step {Step}", RunId, gen, peers.Length, atStep);
@@ -377,6 +378,7 @@ public sealed partial class CoordinatorGrain(
     {
         reports.Enqueue(report);
         while (reports.Count > ReportsKept) reports.Dequeue();
+        Metrics.Step(report, tokens, sampler?.StepsPerEpoch ?? 0);
         Changed();
     }
 }

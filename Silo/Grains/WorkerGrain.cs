@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Silo.Hosting;
+using Gpt1Cluster.Silo.Metrics;
 using Gpt1Cluster.Silo.Workers;
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
@@ -16,8 +17,10 @@ namespace Gpt1Cluster.Silo.Grains;
 /// </summary>
 [SiloNamePlacement]
 [Immovable]
-public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, ILogger<WorkerGrain> log) : Grain, IWorkerGrain
+public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, TrainingMetrics meter, ILocalSiloDetails silo, ILogger<WorkerGrain> log)
+    : Grain, IWorkerGrain
 {
+    private WorkerMetrics? metrics;
     private TensorThread? thread;
     private DataPlane? plane;
     private string device = "";
@@ -39,12 +42,15 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
             throw new InvalidOperationException($"worker '{key}': silo '{silo.Name}' contributes {devices.Devices.Count} device(s) ({devices}); worker keys are \"{silo.Name}/0\" … \"{silo.Name}/{devices.Devices.Count - 1}\"");
         device = devices.Devices[index];
         thread = new TensorThread($"gpt1-worker {key}");
-        plane = new DataPlane(silo.SiloAddress.Endpoint.Address, log);
+        plane = new DataPlane(silo.SiloAddress.Endpoint.Address, log, ports);
+        var p = plane;
+        metrics = meter.Worker(key, () => (p.BytesSent, p.BytesReceived));
         return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        metrics?.Dispose();
         if (plane is not null) await plane.DisposeAsync(); // quiesces: no socket touches the replica's memory after this
         collective?.Dispose();
         if (thread is null) return;
@@ -74,6 +80,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         collective = new Collective(assignment.Generation, assignment.Rank, assignment.PeerEndpoints, r.Shards, assignment.CommDtype, r.Exchange, plane!);
         plane!.Sink = collective;
         this.assignment = assignment;
+        metrics?.Joined(assignment.RunId);
         log.LogInformation("Worker {Worker} joined run {Run} as rank {Rank} of {N} (generation {Generation}), shard [{Start}, {End}); " +
             "peers through shared memory: {Shared}, over TCP: {Tcp}", this.GetPrimaryKeyString(), assignment.RunId, assignment.Rank, n,
             assignment.Generation, replica!.Own.Start, replica.Own.End, collective.SharedMemoryPeers, n - 1 - collective.SharedMemoryPeers);
@@ -121,6 +128,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         await exchange.ReduceScatter(step);
         double squared = await thread.Run(r.ReduceFinished);
         double reduce = clock.Elapsed.TotalSeconds - dataWait - compute;
+        metrics?.Phases(dataWait, compute, reduce);
         return new ComputeResult(lossSum, (long)slice.Sequences * (slice.Width - 1), squared, slice.Epoch, dataWait, compute, reduce);
     }
 
@@ -131,6 +139,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         await thread!.Run(() => r.Update(learningRate, clipFactor));
         await collective!.AllGather(step);
         await thread.Run(r.Exchange.AfterGather);
+        metrics?.Update(clock.Elapsed.TotalSeconds);
         return clock.Elapsed.TotalSeconds;
     }
 
@@ -164,6 +173,7 @@ public sealed class WorkerGrain(WorkerDevices devices, ILocalSiloDetails silo, I
         replica = null;
         assignment = null;
         prefetch = null;
+        metrics?.Left();
         if (old is not null) await thread!.Run(old.Dispose);
         DeactivateOnIdle();
     }

@@ -19,10 +19,15 @@ public sealed class EmbeddedSilo : IAsyncDisposable
 
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
-    /// <summary>Starts the silo; <paramref name="devices"/> are the workers it contributes (none: data grain and coordinators only).</summary>
-    public static async Task<EmbeddedSilo> StartAsync(string clusterId = "gpt1-embedded", WorkerDevices? devices = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Starts the silo; <paramref name="devices"/> are the workers it contributes (none: data grain and
+    /// coordinators only); <paramref name="metricsPort"/> &gt; 0 serves /metrics, /healthz and /ready on loopback.
+    /// </summary>
+    public static async Task<EmbeddedSilo> StartAsync(string clusterId = "gpt1-embedded", WorkerDevices? devices = null, CancellationToken cancel = default,
+        int metricsPort = 0)
     {
         var builder = Host.CreateApplicationBuilder();
+        if (metricsPort > 0) builder.Services.AddGpt1Metrics(metricsPort, IPAddress.Loopback);
         builder.Logging.SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Orleans", LogLevel.Error) // start-up advice (server GC, …) is noise in a CLI
             .AddFilter("Microsoft", LogLevel.Error);

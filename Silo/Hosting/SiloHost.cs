@@ -31,6 +31,6 @@ public static class SiloHost
         if (options.Advertise is not null)
             silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = options.Advertise);
         silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName);
-        return silo.AddGpt1Training(options.Devices, options.Membership == MembershipKind.Redis ? options.Redis : null);
+        return silo.AddGpt1Training(options.Devices, options.Membership == MembershipKind.Redis ? options.Redis : null, options.DataPlanePorts);
     }
 }

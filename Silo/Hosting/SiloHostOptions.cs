@@ -1,4 +1,5 @@
 using System.Net;
+using Gpt1Cluster.Silo.Workers;
 using Microsoft.Extensions.Configuration;
 
 namespace Gpt1Cluster.Silo.Hosting;
@@ -41,6 +42,12 @@ public sealed record SiloHostOptions
 
     public required WorkerDevices Devices { get; init; }
 
+    /// <summary>Port of /metrics, /healthz and /ready (all interfaces); 0 = no HTTP endpoint.</summary>
+    public int MetricsPort { get; init; } = Hosting.MetricsEndpoint.DefaultPort;
+
+    /// <summary>Where the workers' data planes listen: a fixed range for firewalls, or any free port.</summary>
+    public DataPlanePorts DataPlanePorts { get; init; } = DataPlanePorts.Any;
+
     /// <summary>One flag: its name, the environment variable and appsettings key that set it too, and what it takes.</summary>
     public sealed record Flag(string Name, string Environment, string Key, string Help);
 
@@ -57,11 +64,13 @@ public sealed record SiloHostOptions
         new("--redis", "GPT1_REDIS", "Redis", "redis mode: the Redis connection string (e.g. redis:6379)"),
         new("--devices", "GPT1_DEVICES", "Devices", "the workers this silo hosts: cpu, cpu*2, cuda*8, cuda:0,cuda:1 or none (default cpu)"),
         new("--threads", "GPT1_THREADS", "Threads", "torch threads for this process's CPU workers (default 0: all cores)"),
+        new("--metrics-port", "GPT1_METRICS_PORT", "MetricsPort", "HTTP port of /metrics (Prometheus), /healthz and /ready (default 9464; 0: none)"),
+        new("--data-plane-ports", "GPT1_DATA_PLANE_PORTS", "DataPlanePorts", "the workers' all-reduce ports, A-B (default: any free port); one per worker, one more for bench allreduce"),
     ];
 
     public static string Usage =>
         "usage: gpt1-silo [flags]   (each flag may also come from its environment variable or appsettings.json \"Silo\" section)\n" +
-        string.Join("\n", Flags.Select(f => $"  {f.Name,-15} {f.Environment,-18} {f.Help}"));
+        string.Join("\n", Flags.Select(f => $"  {f.Name,-18} {f.Environment,-21} {f.Help}"));
 
     /// <summary>Reads the options; <paramref name="environment"/> and <paramref name="settings"/> are injectable for tests.</summary>
     public static SiloHostOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment, IConfiguration? settings = null)
@@ -102,6 +111,12 @@ public sealed record SiloHostOptions
         {
             throw new SiloOptionsException($"--{e.Message}");
         }
+        int metricsPort = Value("--metrics-port") is string m
+            ? int.TryParse(m, out int mp) && mp is >= 0 and <= 65535 ? mp : throw new SiloOptionsException($"--metrics-port: '{m}' is not a port (1-65535, or 0 for none)")
+            : Hosting.MetricsEndpoint.DefaultPort;
+        if (metricsPort == siloPort || metricsPort == gatewayPort)
+            throw new SiloOptionsException($"--metrics-port {metricsPort} is also the {(metricsPort == siloPort ? "--silo-port" : "--gateway-port")}; give it another port");
+        var dataPlane = DataPlaneRange(Value("--data-plane-ports"), devices, [(siloPort, "--silo-port"), (gatewayPort, "--gateway-port"), (metricsPort, "--metrics-port")]);
         string name = Value("--silo-name") ?? $"{Dns.GetHostName()}-{siloPort}";
         if (name.Contains('/')) throw new SiloOptionsException($"--silo-name: '{name}' contains '/', which separates the silo name from the worker index in worker keys");
         return new SiloHostOptions
@@ -118,7 +133,32 @@ public sealed record SiloHostOptions
             Primary = primary is null ? null : Endpoint("--primary", primary),
             Redis = redis,
             Devices = devices,
+            MetricsPort = metricsPort,
+            DataPlanePorts = dataPlane,
         };
+    }
+
+    /// <summary>The data-plane range: wide enough for every listener of this silo, clear of its other ports.</summary>
+    private static DataPlanePorts DataPlaneRange(string? text, WorkerDevices devices, (int Port, string Flag)[] others)
+    {
+        if (text is null) return DataPlanePorts.Any;
+        int listeners = devices.Devices.Count + 1;
+        DataPlanePorts range;
+        try
+        {
+            range = DataPlanePorts.Parse(text, listeners);
+        }
+        catch (FormatException e)
+        {
+            throw new SiloOptionsException($"--data-plane-ports: {e.Message}");
+        }
+        foreach (var (port, flag) in others)
+            if (port >= range.First && port <= range.Last)
+                throw new SiloOptionsException($"--data-plane-ports {range} contains the {flag} {port}; choose a range clear of the silo's other ports");
+        int size = range.Last!.Value - range.First!.Value + 1;
+        if (size < devices.Devices.Count)
+            throw new SiloOptionsException($"--data-plane-ports {range} has {size} port(s) but this silo hosts {devices.Devices.Count} worker(s) ({devices}), one port each (one more for `gpt1 bench allreduce`)");
+        return range;
     }
 
     /// <summary>How this silo finds the others, for the start line (no Redis password).</summary>

@@ -1,3 +1,5 @@
+using Gpt1Cluster.Silo.Metrics;
+using Gpt1Cluster.Silo.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime.Placement;
 using StackExchange.Redis;
@@ -13,11 +15,16 @@ public static class TrainingSiloExtensions
     /// What every Gpt1Cluster silo needs: its devices (one worker grain each), the placement that
     /// pins workers to them, and where run records and the coordinators' keep-alive reminders live:
     /// Redis when <paramref name="redis"/> is given (they outlive any silo), else memory (they
-    /// live as long as the cluster; enough for one host).
+    /// live as long as the cluster; enough for one host). <paramref name="ports"/>: where the workers'
+    /// data planes listen (default any free port). The meter is always there; only
+    /// <see cref="MetricsEndpoint.AddGpt1Metrics"/> exports it.
     /// </summary>
-    public static ISiloBuilder AddGpt1Training(this ISiloBuilder silo, WorkerDevices devices, string? redis = null)
+    public static ISiloBuilder AddGpt1Training(this ISiloBuilder silo, WorkerDevices devices, string? redis = null, DataPlanePorts? ports = null)
     {
         silo.Services.AddSingleton(devices);
+        silo.Services.AddSingleton(ports ?? DataPlanePorts.Any);
+        silo.Services.AddMetrics();
+        silo.Services.AddSingleton<TrainingMetrics>();
         if (redis is null)
         {
             silo.AddMemoryGrainStorage(RunStorage);

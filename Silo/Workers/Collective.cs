@@ -139,9 +139,11 @@ public sealed class Collective : IFrameSink, IDisposable
                         return memory.Values.Slice((shards[frame.From].Start + frame.Offset) * 4, frame.Length);
                     case FrameKind.GradientShared:
                         sources[frame.From] = sameHost.GradientsOf(frame.From, frame.Offset) + (nint)(shards[rank].Start * wireBytes);
+                        plane.CountSharedReceive(shards[rank].Length * wireBytes); // metrics: read in place by the sum
                         return Memory<byte>.Empty;
                     default:
                         sharedShards[frame.From] = sameHost.ShardOf(frame.From, frame.Offset);
+                        plane.CountSharedReceive(shards[frame.From].Length * 4L); // metrics: copied in Arrived
                         return Memory<byte>.Empty;
                 }
             }
@@ -199,7 +201,7 @@ public sealed class Collective : IFrameSink, IDisposable
     /// <summary>A copy into this worker's segment, counted by the data plane so a quiesce waits for it; refused once the exchange is abandoned.</summary>
     private void Touch(nint from, nint into, long bytes)
     {
-        if (!plane.Touch(this, () => Copy(from, into, bytes)))
+        if (!plane.Touch(this, () => Copy(from, into, bytes), bytes))
             throw Failure() ?? new OperationCanceledException("the exchange was abandoned");
     }
 

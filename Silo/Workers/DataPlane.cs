@@ -62,18 +62,28 @@ public sealed class DataPlane : IAsyncDisposable
     private int disposed;
     private int busy; // sends and payload reads that touch caller memory
     private TaskCompletionSource? idle;
+    private long sent, received;
 
-    public DataPlane(IPAddress address, ILogger log)
+    /// <param name="ports">where the listener may bind (default: any free port)</param>
+    public DataPlane(IPAddress address, ILogger log, DataPlanePorts? ports = null)
     {
         this.log = log;
-        listener = new TcpListener(address, 0);
-        listener.Start();
+        listener = (ports ?? DataPlanePorts.Any).Bind(address);
         Endpoint = $"{address}:{((IPEndPoint)listener.LocalEndpoint).Port}";
         accepting = Task.Run(AcceptLoop);
     }
 
     /// <summary>host:port where peers reach this worker.</summary>
     public string Endpoint { get; }
+
+    /// <summary>Payload bytes this plane has sent to peers: over TCP, and copied into shared memory for same-host peers (<see cref="Touch"/>).</summary>
+    public long BytesSent => Interlocked.Read(ref sent);
+
+    /// <summary>Payload bytes delivered to this plane's sink: read from TCP, and taken from same-host peers' shared memory (<see cref="CountSharedReceive"/>).</summary>
+    public long BytesReceived => Interlocked.Read(ref received);
+
+    /// <summary>Counts bytes a same-host peer handed over in shared memory (no TCP payload carried them).</summary>
+    public void CountSharedReceive(long bytes) => Interlocked.Add(ref received, bytes);
 
     /// <summary>Where frames go; frames that arrive while there is none are read and dropped.</summary>
     public IFrameSink? Sink
@@ -115,6 +125,7 @@ public sealed class DataPlane : IAsyncDisposable
             var stream = await peer.Connect(stopping.Token).ConfigureAwait(false);
             await stream.WriteAsync(header, stopping.Token).ConfigureAwait(false);
             await stream.WriteAsync(payload, stopping.Token).ConfigureAwait(false);
+            Interlocked.Add(ref sent, payload.Length);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -149,14 +160,16 @@ public sealed class DataPlane : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="work"/>, which touches memory a quiesce frees outside any transfer (a
     /// copy into shared memory), counted like a transfer, so a quiesce waits for it; returns false
-    /// without running it once <paramref name="owner"/> is no longer the sink.
+    /// without running it once <paramref name="owner"/> is no longer the sink. <paramref name="bytes"/>
+    /// count as sent (the copy stands for a send to a same-host peer).
     /// </summary>
-    public bool Touch(IFrameSink owner, Action work)
+    public bool Touch(IFrameSink owner, Action work, long bytes = 0)
     {
         if (!EnterFor(owner)) return false;
         try
         {
             work();
+            Interlocked.Add(ref sent, bytes);
             return true;
         }
         finally
@@ -254,6 +267,7 @@ public sealed class DataPlane : IAsyncDisposable
                     if (target is { } into && into.Length == frame.Length)
                     {
                         await stream.ReadExactlyAsync(into, stopping.Token).ConfigureAwait(false);
+                        Interlocked.Add(ref received, frame.Length);
                         to!.Arrived(frame);
                     }
                     else

@@ -20,6 +20,20 @@ public sealed class SiloHostOptionsTests
         Assert.Null(options.Primary);
         Assert.Equal(["cpu"], options.Devices.Devices);
         Assert.Equal($"{Dns.GetHostName()}-11111", options.SiloName);
+        Assert.Equal(9464, options.MetricsPort);
+        Assert.Null(options.DataPlanePorts.First);
+    }
+
+    [Fact]
+    public void Metrics_port_and_data_plane_range_come_from_flags_environment_or_appsettings()
+    {
+        var options = Parse(["--metrics-port", "0"], new() { ["GPT1_DATA_PLANE_PORTS"] = "40000-40031" });
+        Assert.Equal(0, options.MetricsPort);
+        Assert.Equal((40000, 40031), (options.DataPlanePorts.First, options.DataPlanePorts.Last));
+        Assert.Equal(2, options.DataPlanePorts.Listeners); // one cpu worker and the bench grain
+        var fromJson = Parse([], settings: new() { ["Silo:MetricsPort"] = "9100", ["Silo:DataPlanePorts"] = "41000" });
+        Assert.Equal(9100, fromJson.MetricsPort);
+        Assert.Equal("41000", fromJson.DataPlanePorts.ToString());
     }
 
     [Fact]
@@ -62,6 +76,12 @@ public sealed class SiloHostOptionsTests
     [InlineData("--threads many", "--threads: 'many' is not a thread count")]
     [InlineData("--silo-name a/b", "--silo-name: 'a/b' contains '/'")]
     [InlineData("--devices cpu --devices cpu", "--devices is given twice")]
+    [InlineData("--metrics-port 70000", "--metrics-port: '70000' is not a port")]
+    [InlineData("--metrics-port 11111", "--metrics-port 11111 is also the --silo-port")]
+    [InlineData("--data-plane-ports 40010-40000", "--data-plane-ports: '40010-40000' is not a port range")]
+    [InlineData("--data-plane-ports many", "--data-plane-ports: 'many' is not a port range")]
+    [InlineData("--data-plane-ports 29000-31000", "--data-plane-ports 29000-31000 contains the --gateway-port 30000")]
+    [InlineData("--devices cuda*8 --data-plane-ports 40000-40003", "--data-plane-ports 40000-40003 has 4 port(s) but this silo hosts 8 worker(s)")]
     public void A_bad_flag_is_named_in_the_error(string args, string message)
     {
         var e = Assert.Throws<SiloOptionsException>(() => Parse(args.Split(' ')));

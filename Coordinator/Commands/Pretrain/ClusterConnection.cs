@@ -29,10 +29,12 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <summary>The run lives in this process: it ends when the process does.</summary>
     public bool Embedded { get; }
 
-    public static async Task<ClusterConnection> Embed(int workers, CancellationToken cancel)
+    /// <param name="metricsPort">&gt; 0: the silo serves /metrics, /healthz and /ready on this loopback port</param>
+    public static async Task<ClusterConnection> Embed(int workers, CancellationToken cancel, int metricsPort = 0)
     {
         int threads = Math.Max(1, Environment.ProcessorCount / workers);
-        var silo = await EmbeddedSilo.StartAsync("gpt1-embedded", WorkerDevices.Cpu(workers, threads), cancel);
+        var silo = await EmbeddedSilo.StartAsync("gpt1-embedded", WorkerDevices.Cpu(workers, threads), cancel, metricsPort);
+        if (metricsPort > 0) Console.Error.WriteLine($"Metrics: http://127.0.0.1:{metricsPort}/metrics");
         return new ClusterConnection(silo, null, silo.Grains, embedded: true);
     }
 

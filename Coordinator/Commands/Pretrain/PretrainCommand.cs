@@ -28,6 +28,8 @@ public static class PretrainCommand
     private static readonly Option<int> MaxWorkers = new("--max-workers") { Description = "Use at most this many of the cluster's workers (0: all)", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> Wait = new("--wait") { Description = "Follow the run until it ends (always on with --embedded); Ctrl+C detaches" };
     private static readonly Option<bool> Json = Options.Json();
+    private static readonly Option<int> MetricsPort = new("--metrics-port")
+        { Description = "With --embedded: serve /metrics (Prometheus), /healthz and /ready on this loopback port (default 0: none)", DefaultValueFactory = _ => 0 };
 
     public static Command Create() => new("pretrain", "Data-parallel pretraining on an Orleans cluster")
     {
@@ -54,7 +56,7 @@ public static class PretrainCommand
         var command = new Command("start", "Start a run (defaults: the paper's recipe)")
         {
             data, config, epochs, maxSteps, batch, ctx, lr, warmup, dropout, seed, Run, CheckpointDir, every, MinWorkers, MaxWorkers, comm,
-            stepTimeout, Cluster, ClusterId, ServiceId, Embedded, Workers, Wait, prompt, Json,
+            stepTimeout, Cluster, ClusterId, ServiceId, Embedded, Workers, MetricsPort, Wait, prompt, Json,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -145,7 +147,7 @@ public static class PretrainCommand
     private static Command ResumeCommand()
     {
         var command = new Command("resume", "Continue a run from its newest complete checkpoint")
-            { Run, CheckpointDir, MinWorkers, MaxWorkers, Cluster, ClusterId, ServiceId, Embedded, Workers, Wait, Json };
+            { Run, CheckpointDir, MinWorkers, MaxWorkers, Cluster, ClusterId, ServiceId, Embedded, Workers, MetricsPort, Wait, Json };
         command.SetAction(async (parse, cancel) =>
         {
             string run = RequireRun(parse);
@@ -229,7 +231,11 @@ public static class PretrainCommand
         bool embedded = parse.GetValue(Embedded);
         if (embedded == (gateways is not null))
             throw new UserInputException("choose where to run: --embedded (a silo in this process) or --cluster host:port,… (a running cluster)");
-        return embedded ? ClusterConnection.Embed(parse.GetValue(Workers), cancel)
+        int metricsPort = parse.GetValue(MetricsPort);
+        if (metricsPort is < 0 or > 65535) throw new UserInputException($"--metrics-port: {metricsPort} is not a port (1-65535, or 0 for none)");
+        if (metricsPort > 0 && !embedded)
+            throw new UserInputException("--metrics-port is for --embedded; the silos of a cluster serve /metrics themselves (gpt1-silo --metrics-port, default 9464)");
+        return embedded ? ClusterConnection.Embed(parse.GetValue(Workers), cancel, metricsPort)
             : ClusterConnection.Connect(gateways!, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!, cancel);
     }
 

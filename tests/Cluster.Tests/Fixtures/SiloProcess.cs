@@ -46,17 +46,7 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>As <see cref="StartAsync(string, string[])"/>, with extra environment variables (GPT1_SHM=0, …).</summary>
     public static async Task<SiloProcess> StartAsync(string name, IReadOnlyDictionary<string, string> environment, params string[] flags)
     {
-        int siloPort = FreePort(), gatewayPort = FreePort();
-        var silo = new SiloProcess(name, siloPort, gatewayPort, Launch(
-            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", "1", .. flags], environment));
-        silo.process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
-        silo.process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
-        silo.process.Exited += (_, _) => silo.active.TrySetException(
-            new InvalidOperationException($"gpt1-silo '{name}' exited with code {silo.process.ExitCode} before joining the cluster:\n{silo.Tail()}"));
-        silo.process.EnableRaisingEvents = true;
-        silo.process.Start();
-        silo.process.BeginOutputReadLine();
-        silo.process.BeginErrorReadLine();
+        var silo = Begin(name, environment, flags);
         try
         {
             await silo.active.Task.WaitAsync(StartLimit);
@@ -71,6 +61,25 @@ public sealed class SiloProcess : IAsyncDisposable
             await silo.DisposeAsync();
             throw;
         }
+        return silo;
+    }
+
+    /// <summary>Starts the process and returns at once, whether or not it ever joins (for probes of a joining silo).</summary>
+    public static SiloProcess Begin(string name, IReadOnlyDictionary<string, string> environment, params string[] flags)
+    {
+        int siloPort = FreePort(), gatewayPort = FreePort();
+        string[] metrics = flags.Contains("--metrics-port") ? [] : ["--metrics-port", "0"]; // several silos on one host: no shared default port
+        var silo = new SiloProcess(name, siloPort, gatewayPort, Launch(
+            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", "1", .. metrics, .. flags], environment));
+        silo.process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
+        silo.process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
+        silo.process.Exited += (_, _) => silo.active.TrySetException(
+            new InvalidOperationException($"gpt1-silo '{name}' exited with code {silo.process.ExitCode} before joining the cluster:\n{silo.Tail()}"));
+        silo.process.EnableRaisingEvents = true;
+        silo.process.Start();
+        silo.process.BeginOutputReadLine();
+        silo.process.BeginErrorReadLine();
+        _ = silo.active.Task.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: a launch nobody waits on may exit
         return silo;
     }
 
