@@ -5,7 +5,7 @@
 // missingkey=zero with "<no value>" blanked. Not implemented, so a chart using them fails to
 // render: lookup, toToml, .Files.Glob/AsConfig/AsSecrets, subcharts, schema validation.
 //
-// usage: render [-f values.yaml]... [--set path=value]... [-name R] [-namespace N] [-notes|-values-json] <chart dir>
+// usage: render [-f values.yaml]... [--set path=value]... [-name R] [-namespace N] [-notes|-values-json|-json] <chart dir>
 package main
 
 import (
@@ -20,7 +20,6 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/Masterminds/sprig"
 	"sigs.k8s.io/yaml"
 )
 
@@ -70,10 +69,11 @@ func main() {
 	name := flag.String("name", "gpt1", "release name")
 	namespace := flag.String("namespace", "default", "release namespace")
 	notes := flag.Bool("notes", false, "print templates/NOTES.txt only")
+	asJSON := flag.Bool("json", false, "print the objects as one JSON array instead of YAML documents")
 	valuesJSON := flag.Bool("values-json", false, "print the coalesced values as JSON only")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fail("usage: render [-f values.yaml]... [--set path=value]... [-name R] [-namespace N] [-notes|-values-json] <chart dir>")
+		fail("usage: render [-f values.yaml]... [--set path=value]... [-name R] [-namespace N] [-notes|-values-json|-json] <chart dir>")
 	}
 	dir := flag.Arg(0)
 
@@ -106,14 +106,36 @@ func main() {
 			"APIVersions": append(apiVersions{"v1", "apps/v1", "batch/v1", "policy/v1", "networking.k8s.io/v1", "rbac.authorization.k8s.io/v1"}, apis...),
 		},
 	}
-	out, err := render(dir, chart.Name, top, *notes)
+	docs, notesText, err := render(dir, chart.Name, top)
 	must(err)
-	fmt.Print(out)
+	switch {
+	case *notes:
+		fmt.Print(notesText)
+	case *asJSON:
+		objects := []json.RawMessage{}
+		for _, d := range docs {
+			j, err := yaml.YAMLToJSON([]byte(d.text))
+			if err != nil {
+				fail(fmt.Sprintf("%s: not YAML: %v", d.source, err))
+			}
+			objects = append(objects, j)
+		}
+		out, err := json.MarshalIndent(objects, "", "  ")
+		must(err)
+		fmt.Println(string(out))
+	default:
+		for _, d := range docs {
+			fmt.Printf("---\n# Source: %s\n%s\n", d.source, d.text)
+		}
+	}
 }
 
+type document struct{ source, text string }
+
 // render parses every file under templates/ into one set (so include sees all partials) and
-// executes each that is not a partial (_*) in file-name order, as `helm template` prints them.
-func render(dir, chartName string, top map[string]interface{}, notesOnly bool) (string, error) {
+// executes each that is not a partial (_*) in file-name order, split into YAML documents as
+// `helm template` prints them; NOTES.txt comes back apart.
+func render(dir, chartName string, top map[string]interface{}) ([]document, string, error) {
 	root := template.New("gotpl").Option("missingkey=zero")
 	root.Funcs(funcs(root))
 	var names []string
@@ -134,14 +156,14 @@ func render(dir, chartName string, top map[string]interface{}, notesOnly bool) (
 		return nil
 	})
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	sort.Strings(names)
-	var out strings.Builder
+	var docs []document
+	notes := ""
 	for _, name := range names {
 		base := filepath.Base(name)
-		isNotes := base == "NOTES.txt"
-		if strings.HasPrefix(base, "_") || isNotes != notesOnly {
+		if strings.HasPrefix(base, "_") {
 			continue
 		}
 		vals := map[string]interface{}{}
@@ -151,158 +173,21 @@ func render(dir, chartName string, top map[string]interface{}, notesOnly bool) (
 		vals["Template"] = map[string]interface{}{"Name": name, "BasePath": chartName + "/templates"}
 		var buf bytes.Buffer
 		if err := root.ExecuteTemplate(&buf, name, vals); err != nil {
-			return "", err
+			return nil, "", err
 		}
 		text := strings.ReplaceAll(buf.String(), "<no value>", "")
-		if notesOnly {
-			out.WriteString(text)
+		if base == "NOTES.txt" {
+			notes = text
 			continue
 		}
 		for _, doc := range documentSeparator.Split(text, -1) {
 			if strings.TrimSpace(doc) != "" {
-				fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", name, strings.Trim(doc, "\n"))
+				docs = append(docs, document{name, strings.Trim(doc, "\n")})
 			}
 		}
 	}
-	return out.String(), nil
+	return docs, notes, nil
 }
 
 // documentSeparator splits one template's output into its YAML documents, as Helm's manifest splitter does.
 var documentSeparator = regexp.MustCompile(`(?m)^---[ \t]*$`)
-
-func funcs(root *template.Template) template.FuncMap {
-	f := sprig.TxtFuncMap()
-	delete(f, "env")
-	delete(f, "expandenv")
-	f["toYaml"] = func(v interface{}) string {
-		b, err := yaml.Marshal(v)
-		if err != nil {
-			return ""
-		}
-		return strings.TrimSuffix(string(b), "\n")
-	}
-	f["fromYaml"] = func(s string) map[string]interface{} {
-		m := map[string]interface{}{}
-		if err := yaml.Unmarshal([]byte(s), &m); err != nil {
-			m["Error"] = err.Error()
-		}
-		return m
-	}
-	f["fromYamlArray"] = func(s string) []interface{} {
-		var a []interface{}
-		if err := yaml.Unmarshal([]byte(s), &a); err != nil {
-			a = []interface{}{err.Error()}
-		}
-		return a
-	}
-	f["toJson"] = func(v interface{}) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return ""
-		}
-		return string(b)
-	}
-	f["fromJson"] = func(s string) map[string]interface{} {
-		m := map[string]interface{}{}
-		if err := json.Unmarshal([]byte(s), &m); err != nil {
-			m["Error"] = err.Error()
-		}
-		return m
-	}
-	f["required"] = func(msg string, v interface{}) (interface{}, error) {
-		if v == nil {
-			return v, fmt.Errorf("%s", msg)
-		}
-		if s, ok := v.(string); ok && s == "" {
-			return v, fmt.Errorf("%s", msg)
-		}
-		return v, nil
-	}
-	f["include"] = func(name string, data interface{}) (string, error) {
-		var buf bytes.Buffer
-		err := root.ExecuteTemplate(&buf, name, data)
-		return buf.String(), err
-	}
-	f["tpl"] = func(text string, data interface{}) (string, error) {
-		t, err := root.Clone()
-		if err != nil {
-			return "", err
-		}
-		if t, err = t.New("tpl").Parse(text); err != nil {
-			return "", err
-		}
-		var buf bytes.Buffer
-		err = t.Execute(&buf, data)
-		return strings.ReplaceAll(buf.String(), "<no value>", ""), err
-	}
-	return f
-}
-
-// coalesce overlays user values on the chart's: maps merge key by key, anything else
-// replaces, and a user null removes the key (Helm's rule for deleting a default).
-func coalesce(base, user map[string]interface{}) map[string]interface{} {
-	out := map[string]interface{}{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range user {
-		if v == nil {
-			delete(out, k)
-			continue
-		}
-		bm, bok := out[k].(map[string]interface{})
-		um, uok := v.(map[string]interface{})
-		if bok && uok {
-			out[k] = coalesce(bm, um)
-		} else {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// setPath is a small --set: dotted map keys only (no list indexes or escapes).
-func setPath(values map[string]interface{}, s string) error {
-	eq := strings.Index(s, "=")
-	if eq <= 0 {
-		return fmt.Errorf("--set %q: want path=value", s)
-	}
-	var value interface{}
-	if err := yaml.Unmarshal([]byte(s[eq+1:]), &value); err != nil {
-		return fmt.Errorf("--set %q: %v", s, err)
-	}
-	keys := strings.Split(s[:eq], ".")
-	m := values
-	for _, k := range keys[:len(keys)-1] {
-		next, ok := m[k].(map[string]interface{})
-		if !ok {
-			next = map[string]interface{}{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[keys[len(keys)-1]] = value
-	return nil
-}
-
-func readYAML(path string, into interface{}) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if err := yaml.Unmarshal(b, into); err != nil {
-		return fmt.Errorf("%s: %v", path, err)
-	}
-	return nil
-}
-
-func must(err error) {
-	if err != nil {
-		fail(err.Error())
-	}
-}
-
-func fail(msg string) {
-	fmt.Fprintln(os.Stderr, "render: "+msg)
-	os.Exit(1)
-}
