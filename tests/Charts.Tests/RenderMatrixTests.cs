@@ -37,6 +37,7 @@ public sealed class RenderMatrixTests
         string broken = rendered.Yaml.Replace("podManagementPolicy: Parallel", "podManagementPolicy: Parallel\n  podManagmentPolicy: Parallel", StringComparison.Ordinal);
 
         Assert.NotEqual(rendered.Yaml, broken);
-        Assert.ThrowsAny<Exception>(() => new Rendered(broken, rendered.Json));
+        var error = Assert.ThrowsAny<Exception>(() => new Rendered(broken, rendered.Json));
+        Assert.Contains("podManagmentPolicy", error.Message, StringComparison.Ordinal);
     }
 }
