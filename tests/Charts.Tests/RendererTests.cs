@@ -28,6 +28,18 @@ public sealed class RendererTests
         Assert.Contains("redis.external.host is required", result.Stderr, StringComparison.Ordinal);
     }
 
+    [ChartTheory]
+    [InlineData("cluster.dataPlane.lastPort=39999", "cluster.dataPlane: lastPort 39999 is below firstPort 40000")]
+    [InlineData("workerGroups.gpu.enabled=false", "workerGroups: no group is enabled")]
+    [InlineData("storage.create=false", "storage: set storage.create or storage.existingClaim")]
+    public void Values_the_schema_cannot_judge_fail_the_render_naming_the_value(string set, string message)
+    {
+        var result = ChartRenderer.Shared.Run("--set", set);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
+    }
+
     [ChartFact]
     public void Later_values_files_win_maps_merge_and_a_null_removes_a_default()
     {

@@ -44,6 +44,18 @@ app.kubernetes.io/component: silo
 {{ .Values.cluster.dataPlane.firstPort }}-{{ .Values.cluster.dataPlane.lastPort }}
 {{- end }}
 
+{{/* What values.schema.json cannot say; fails the render with the value to change. */}}
+{{- define "gpt1.validate" -}}
+{{- if lt (int .Values.cluster.dataPlane.lastPort) (int .Values.cluster.dataPlane.firstPort) }}
+{{- fail (printf "cluster.dataPlane: lastPort %v is below firstPort %v" .Values.cluster.dataPlane.lastPort .Values.cluster.dataPlane.firstPort) }}
+{{- end }}
+{{- $enabled := 0 }}
+{{- range $group, $g := .Values.workerGroups }}{{ if $g.enabled }}{{ $enabled = add1 $enabled }}{{ end }}{{ end }}
+{{- if eq $enabled 0 }}
+{{- fail "workerGroups: no group is enabled; enable one (e.g. workerGroups.gpu.enabled=true)" }}
+{{- end }}
+{{- end }}
+
 {{/* The shared volume's claim: created by the chart or brought by the user. */}}
 {{- define "gpt1.claimName" -}}
 {{- if .Values.storage.existingClaim }}{{ .Values.storage.existingClaim }}
