@@ -78,7 +78,12 @@ public sealed class ServicesAndPoliciesTests
         var fromSilos = Assert.Single(silos.Spec.Ingress, r => Ports(r) == "11111,40000-40031");
         Assert.Equal("silo", Assert.Single(fromSilos.FromProperty).PodSelector.MatchLabels["app.kubernetes.io/component"]);
         var gateway = Assert.Single(silos.Spec.Ingress, r => Ports(r) == "30000");
-        Assert.Equal("ml-clients", Assert.Single(gateway.FromProperty).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        Assert.Equal("ml-clients", gateway.FromProperty[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        // NOTES.txt's `kubectl exec` client in a silo and the helm test pod still reach the gateway
+        var own = Assert.Single(gateway.FromProperty[1].PodSelector.MatchExpressions);
+        Assert.Equal(["silo", "test"], own.Values);
+        var testPod = rendered.Named<V1Pod>("-test-gateway");
+        Assert.Contains(testPod.Metadata.Labels["app.kubernetes.io/component"], own.Values);
         var metrics = Assert.Single(silos.Spec.Ingress, r => Ports(r) == "9464");
         Assert.Equal("monitoring", Assert.Single(metrics.FromProperty).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
         var redis = rendered.Named<V1NetworkPolicy>("-redis");
