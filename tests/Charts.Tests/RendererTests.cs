@@ -14,6 +14,7 @@ public sealed class RendererTests
             "{{ $s := lookup \"v1\" \"Secret\" .Release.Namespace \"x\" }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
 
         var result = Tool.Run(ChartRenderer.Shared.Binary, [chart]);
+        Directory.Delete(chart, recursive: true);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("function \"lookup\" not defined", result.Stderr, StringComparison.Ordinal);
@@ -49,6 +50,7 @@ public sealed class RendererTests
         var values = JsonNode.Parse(ChartRenderer.Shared.ValuesJson("two-groups.yaml"))!;
         var unsetRun = ChartRenderer.Shared.Run("-values-json", "-f", Repo.Values("two-groups.yaml"), "-f", unset);
         var gpu = JsonNode.Parse(unsetRun.Stdout)!["workerGroups"]!["gpu"]!;
+        Directory.Delete(Path.GetDirectoryName(unset)!, recursive: true);
 
         Assert.Equal("l4x4", (string?)values["workerGroups"]!["gpu4"]!["nodeSelector"]!["pool"]);
         Assert.Equal("a100x8", (string?)values["workerGroups"]!["gpu"]!["nodeSelector"]!["pool"]);

@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Gpt1Cluster.Charts.Tests.Fixtures;
 
 /// <summary>
-/// render/*.go built once per test run in GOPATH mode against Debian's golang-github-masterminds-sprig-dev and
+/// render/*.go built in GOPATH mode against Debian's golang-github-masterminds-sprig-dev and
 /// golang-k8s-sigs-yaml-dev, then run like `helm template` on charts/gpt1-cluster.
 /// </summary>
 public sealed class ChartRenderer
@@ -26,17 +29,25 @@ public sealed class ChartRenderer
 
     private ChartRenderer()
     {
-        string dir = Directory.CreateTempSubdirectory("gpt1-chart-render-").FullName;
+        // one binary per version of the sources, kept between runs: later runs skip the build
+        string source = Path.Combine(Repo.TestsDir, "render");
+        string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Concat(
+            Directory.GetFiles(source, "*.go").Order(StringComparer.Ordinal).Select(File.ReadAllText)))))[..16];
+        string dir = Path.Combine(Path.GetTempPath(), "gpt1-chart-render", hash);
         binary = Path.Combine(dir, "render");
-        var built = Tool.Run("go", ["build", "-o", binary, "."], workingDirectory: Path.Combine(Repo.TestsDir, "render"), environment: new Dictionary<string, string>
+        if (File.Exists(binary)) return;
+        Directory.CreateDirectory(dir);
+        string building = $"{binary}.{Environment.ProcessId}";
+        var built = Tool.Run("go", ["build", "-o", building, "."], workingDirectory: source, environment: new Dictionary<string, string>
         {
             ["GO111MODULE"] = "off",
             ["GOPATH"] = GoPath,
             ["GOFLAGS"] = "",
-            // shared between runs: a warm cache builds in about a second, a cold one compiles sprig's dependencies
+            // a warm cache builds in about a second, a cold one compiles sprig's dependencies
             ["GOCACHE"] = Path.Combine(Path.GetTempPath(), "gpt1-chart-gocache"),
         });
         if (built.ExitCode != 0) throw new InvalidOperationException($"go build of the renderer failed:\n{built.Output}");
+        File.Move(building, binary, overwrite: true);
     }
 
     /// <summary>Runs the renderer; a non-zero exit is returned, not thrown, for the tests that expect one.</summary>

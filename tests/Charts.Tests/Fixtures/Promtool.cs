@@ -9,9 +9,16 @@ public static class Promtool
     /// <summary>Writes <paramref name="files"/> (name → text) to a fresh folder and runs promtool there.</summary>
     public static Tool.Result Run(IReadOnlyDictionary<string, string> files, params string[] args)
     {
-        string dir = Directory.CreateTempSubdirectory("gpt1-promtool-").FullName;
-        foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir, name), text);
-        return Tool.Run("promtool", args, workingDirectory: dir);
+        var dir = Directory.CreateTempSubdirectory("gpt1-promtool-");
+        try
+        {
+            foreach (var (name, text) in files) File.WriteAllText(Path.Combine(dir.FullName, name), text);
+            return Tool.Run("promtool", args, workingDirectory: dir.FullName);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 }
 
