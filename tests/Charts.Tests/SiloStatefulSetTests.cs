@@ -114,6 +114,19 @@ public sealed class SiloStatefulSetTests
         Assert.DoesNotContain(rendered.All<V1StatefulSet>(), s => s.Metadata.Name.EndsWith("-redis", StringComparison.Ordinal));
     }
 
+    [ChartFact]
+    public void The_in_chart_redis_takes_the_password_from_the_same_secret_as_the_silos()
+    {
+        var rendered = ChartRenderer.Shared.Render(["defaults.yaml"], "redis.auth.existingSecret=gpt1-redis");
+        var redis = Assert.Single(rendered.Named<V1StatefulSet>("-redis").Spec.Template.Spec.Containers);
+        var silo = Assert.Single(rendered.Silos).Silo();
+
+        Assert.Equal(["--appendonly", "yes", "--requirepass", "$(REDIS_PASSWORD)"], redis.Args);
+        Assert.Equal("gpt1-redis", redis.Env("REDIS_PASSWORD").ValueFrom.SecretKeyRef.Name);
+        Assert.Equal("gpt1-redis", silo.Env("REDIS_PASSWORD").ValueFrom.SecretKeyRef.Name);
+        Assert.Equal("gpt1-gpt1-cluster-redis:6379,password=$(REDIS_PASSWORD)", silo.EnvValue("GPT1_REDIS"));
+    }
+
     [ChartTheory]
     [MemberData(nameof(ValuesMatrix.Good), MemberType = typeof(ValuesMatrix))]
     public void Pods_carry_the_standard_labels_and_every_pod_mounts_the_shared_volume_at_one_path(string values)
