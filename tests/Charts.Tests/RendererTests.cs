@@ -31,6 +31,8 @@ public sealed class RendererTests
 
     [ChartTheory]
     [InlineData("cluster.dataPlane.lastPort=39999", "cluster.dataPlane: lastPort 39999 is below firstPort 40000")]
+    [InlineData("cluster.dataPlane.lastPort=40003", "cluster.dataPlane: 40000-40003 has fewer ports than group gpu's 8 workers")]
+    [InlineData("metrics.port=40010", "cluster.dataPlane: the range 40000-40031 contains metrics.port 40010")]
     [InlineData("workerGroups.gpu.enabled=false", "workerGroups: no group is enabled")]
     [InlineData("storage.create=false", "storage: set storage.create or storage.existingClaim")]
     public void Values_the_schema_cannot_judge_fail_the_render_naming_the_value(string set, string message)

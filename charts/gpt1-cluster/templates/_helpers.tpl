@@ -49,8 +49,23 @@ app.kubernetes.io/component: silo
 {{- if lt (int .Values.cluster.dataPlane.lastPort) (int .Values.cluster.dataPlane.firstPort) }}
 {{- fail (printf "cluster.dataPlane: lastPort %v is below firstPort %v" .Values.cluster.dataPlane.lastPort .Values.cluster.dataPlane.firstPort) }}
 {{- end }}
+{{- $first := int .Values.cluster.dataPlane.firstPort }}
+{{- $last := int .Values.cluster.dataPlane.lastPort }}
+{{- range $name, $port := dict "siloPort" .Values.cluster.siloPort "gatewayPort" .Values.cluster.gatewayPort "metrics.port" .Values.metrics.port }}
+{{- if and (ge (int $port) $first) (le (int $port) $last) }}
+{{- fail (printf "cluster.dataPlane: the range %d-%d contains %s %v; the silo refuses it" $first $last $name $port) }}
+{{- end }}
+{{- end }}
 {{- $enabled := 0 }}
-{{- range $group, $g := .Values.workerGroups }}{{ if $g.enabled }}{{ $enabled = add1 $enabled }}{{ end }}{{ end }}
+{{- range $group, $g := .Values.workerGroups }}
+{{- if $g.enabled }}
+{{- $enabled = add1 $enabled }}
+{{- $workers := ternary (int $g.gpusPerPod) (int (default 1 $g.cpuWorkers)) (gt (int $g.gpusPerPod) 0) }}
+{{- if lt (add1 (sub $last $first)) $workers }}
+{{- fail (printf "cluster.dataPlane: %d-%d has fewer ports than group %s's %d workers (the silo takes one per worker)" $first $last $group $workers) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if eq $enabled 0 }}
 {{- fail "workerGroups: no group is enabled; enable one (e.g. workerGroups.gpu.enabled=true)" }}
 {{- end }}
