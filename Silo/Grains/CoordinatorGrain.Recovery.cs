@@ -45,6 +45,8 @@ public sealed partial class CoordinatorGrain
             catch (TimeoutException)
             {
             }
+            foreach (var late in tasks.Where(t => !t.IsCompleted))
+                _ = late.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: a late failure adds nothing now
             throw new StepFailedException(reason, Outcomes(members, tasks), cause) { NoticedAtUtc = noticed };
         }
         return tasks.Select(t => t.Result).ToArray();

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Grains;
 using Gpt1Cluster.Silo.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -44,7 +45,8 @@ public sealed class RunMetricsTests : IDisposable
         var meter = new TrainingMetrics(services.GetRequiredService<IMeterFactory>());
         var run = meter.Run("r");
         for (long s = 1; s <= 7; s++) run.Step(Report(s), s * TokensPerStep, 100);
-        run.Recovered(new TimeoutException("step 8 was not computed within the step timeout"));
+        var timedOut = new StepTimeoutException(1, "step 8 was not computed within the step timeout");
+        run.Recovered(new StepFailedException($"worker w/1 (rank 1) failed: {timedOut.Message}", [], timedOut));
         run.Formed(2, 5, 5 * TokensPerStep); // back to the checkpoint at step 5
         run.Step(Report(6), 6 * TokensPerStep, 100);
         var now = Observe(meter);
