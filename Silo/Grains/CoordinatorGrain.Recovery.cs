@@ -114,6 +114,13 @@ public sealed partial class CoordinatorGrain
         if (failure is StepFailedException failed)
         {
             var verdict = BlameRule.Decide(failed.Outcomes, await Alive(failed.Outcomes), retried: step <= retriedAt);
+            if (verdict.StepItself)
+            {
+                log.LogWarning("Run {Run}: step {Step} failed on every worker on its own. Evidence: {Evidence}", RunId, failedStep, verdict.Evidence);
+                Fail($"every worker failed step {failedStep} on its own, so the cause is the step (its data or the configuration), not the workers: " +
+                    $"{failure.Message}. The last checkpoint is kept ({lastCheckpoint ?? "none yet"}); fix the cause, then `gpt1 pretrain resume --run {RunId}`");
+                return false;
+            }
             retriedAt = verdict.Retry ? step : -1;
             foreach (var (worker, why) in verdict.SitOut) suspects[worker] = new WorkerAbsence(worker, why, DateTime.UtcNow + SuspectFor);
             decision = verdict.Decision;
@@ -272,6 +279,16 @@ public sealed partial class CoordinatorGrain
         {
             log.LogInformation("Run {Run}: not every worker could be released ({Error})", RunId, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Workers the new generation left out (sitting out, or gone) free their replicas; not waited
+    /// for: a dead one never answers, and a live one answers once its abandoned step has let go.
+    /// </summary>
+    private void LetGo(IEnumerable<IWorkerGrain> left)
+    {
+        foreach (var w in left)
+            _ = w.Leave(RunId).WaitAsync(TimeSpan.FromMinutes(1)).ContinueWith(t => t.Exception, TaskScheduler.Default);
     }
 
     private void Fail(string message)

@@ -262,6 +262,7 @@ public sealed partial class CoordinatorGrain(
         long gen = generation;
         await AbortAll(peers, $"generation {gen} is forming"); // a worker still waiting in an older step (its coordinator died) lets go
         await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints)));
+        LetGo(workers.Where(w => !members.Any(m => m.Key == w.GetPrimaryKeyString())));
         workers = peers;
         workerKeys = peers.Select(w => w.GetPrimaryKeyString()).ToArray();
         Metrics.Formed(peers.Length, atStep, tokensAtStep);

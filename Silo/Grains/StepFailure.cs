@@ -59,6 +59,13 @@ public sealed record Verdict(IReadOnlyDictionary<string, string> SitOut, string 
 {
     public bool Retry => SitOut.Count == 0;
 
+    /// <summary>
+    /// Every worker failed the step on its own: the cause is the step itself (its data, the
+    /// configuration, a checkpoint every worker loads), not a worker. Sitting them all out would
+    /// only loop through recoveries; the run stops instead, keeping its last checkpoint.
+    /// </summary>
+    public bool StepItself { get; init; }
+
     public string Decision => Retry
         ? "kept every worker and retried from the last checkpoint"
         : "sat out " + string.Join(", ", SitOut.Select(w => $"{w.Key} ({w.Value})"));
@@ -71,7 +78,8 @@ public sealed record Verdict(IReadOnlyDictionary<string, string> SitOut, string 
 /// blamed for it. When that leaves nobody to blame although peers were reported lost (two workers
 /// each report the other: a flaky link, or a peer that came back), every worker is kept and the
 /// step retried once; if it fails so again, the most-reported worker sits out (ties: the highest
-/// rank, so the set keeps its lowest ranks).
+/// rank, so the set keeps its lowest ranks). When every worker failed the step on its own, the
+/// step is the cause (<see cref="Verdict.StepItself"/>), not the workers.
 /// </summary>
 public static class BlameRule
 {
@@ -90,6 +98,8 @@ public static class BlameRule
             if (!alive[o.Rank]) sitOut[o.Worker] = Dead;
             else if (o.End == CallEnd.Own) sitOut[o.Worker] = "its own step failed";
         }
+        if (outcomes.Count > 0 && outcomes.All(o => alive[o.Rank] && o.End == CallEnd.Own))
+            return new Verdict(sitOut, evidence) { StepItself = true };
         if (sitOut.Count > 0 || !retried) return new Verdict(sitOut, evidence);
         var accused = outcomes.Where(o => o.Accuses is int r && r >= 0 && r < outcomes.Count)
             .GroupBy(o => o.Accuses!.Value)

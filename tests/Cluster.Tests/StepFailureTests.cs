@@ -1,0 +1,79 @@
+using Gpt1Cluster.Cluster.Tests.Fixtures;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Data.Shards;
+using Gpt1Cluster.Data.Tests.Fixtures;
+using Gpt1Cluster.Silo.Grains;
+using Gpt1Cluster.Silo.Hosting;
+
+namespace Gpt1Cluster.Cluster.Tests;
+
+/// <summary>
+/// A worker whose own step fails sits out and the run goes on without it; a step that fails on
+/// every worker on its own is the step's fault (its data, the configuration), so the run stops
+/// with the cause instead of sitting out every worker in turn.
+/// </summary>
+public sealed class StepFailureTests(TrainingRuns runs) : IClassFixture<TrainingRuns>
+{
+    [Fact]
+    public void A_step_every_worker_failed_on_its_own_is_the_steps_fault()
+    {
+        WorkerOutcome[] outcomes = [new(0, "w/0", CallEnd.Own, "index out of range"), new(1, "w/1", CallEnd.Own, "index out of range")];
+        Assert.True(BlameRule.Decide(outcomes, alive: [true, true], retried: false).StepItself);
+        WorkerOutcome[] one = [outcomes[0], new(1, "w/1", CallEnd.Aborted, "aborted")];
+        Assert.False(BlameRule.Decide(one, alive: [true, true], retried: false).StepItself);
+        Assert.Equal(["w/0"], BlameRule.Decide(one, alive: [true, true], retried: false).SitOut.Keys);
+    }
+
+    [Fact]
+    public async Task A_bad_token_in_one_workers_slice_sits_it_out_then_stops_the_run_when_the_other_worker_meets_it()
+    {
+        using var data = new TempDirectory();
+        CopyDirectory(runs.Data, data.Path);
+        // Rank 1 of 2 gets the first bad sequence at step 1; after it sits out, rank 0 alone gets the whole batch.
+        var sampler = runs.Sampler();
+        int sequence = sampler.GetWorkerSlice(sampler.CursorAt(0), 1, 2).Span[0];
+        WriteToken(data.Path, sampler.GetTokenRange(sequence).Start + 1, 0xFFFF); // no id of this vocabulary
+
+        await using var silo = await EmbeddedSilo.StartAsync("bad-token", WorkerDevices.Cpu(2));
+        var coordinator = silo.Grains.GetGrain<ICoordinatorGrain>("bad-token");
+        var request = runs.Request("bad-token", 5);
+        request = request with { Data = request.Data with { Directory = data.Path } };
+        Assert.Equal(2, (await coordinator.Start(request)).Workers);
+        var status = await TrainingRuns.UntilEnded(coordinator, TimeSpan.FromMinutes(2));
+
+        Assert.Equal(RunState.Failed, status.State);
+        Assert.Contains("every worker failed step 1 on its own, so the cause is the step", status.Error);
+        Assert.Equal(2, status.Recoveries); // rank 1 sat out; then the step failed on the one worker left
+        var sitting = Assert.Single(status.SittingOut);
+        Assert.Equal("embedded/1", sitting.Worker);
+        Assert.Equal("its own step failed", sitting.Reason);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+    }
+
+    /// <summary>Overwrites train token <paramref name="offset"/> (uint16 shards) in place.</summary>
+    private static void WriteToken(string prepared, long offset, ushort id)
+    {
+        var manifest = ShardManifest.Load(prepared);
+        Assert.Equal(TokenDtype.UInt16, manifest.TokenDtype);
+        foreach (var shard in manifest.TrainShards)
+        {
+            if (offset >= shard.Tokens)
+            {
+                offset -= shard.Tokens;
+                continue;
+            }
+            using var file = new FileStream(Path.Combine(prepared, shard.File), FileMode.Open, FileAccess.Write);
+            file.Position = offset * 2;
+            file.Write(BitConverter.GetBytes(id));
+            return;
+        }
+        throw new ArgumentOutOfRangeException(nameof(offset), "past the train split");
+    }
+}
