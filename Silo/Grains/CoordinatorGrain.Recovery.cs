@@ -1,5 +1,4 @@
 using Gpt1Cluster.Contracts.Training;
-using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Training;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +10,6 @@ public sealed partial class CoordinatorGrain
     private const int MaxFailuresInARow = 10;
     private static readonly TimeSpan WatchEvery = TimeSpan.FromSeconds(1); // a call pending longer: is its worker's process still there?
     private static readonly TimeSpan EvidenceGrace = TimeSpan.FromSeconds(3); // told to abort, live workers answer in milliseconds
-    private static readonly TimeSpan SuspectFor = TimeSpan.FromMinutes(10);
 
     /// <summary>
     /// Calls every worker; the moment one fails, tells the others to abandon the step (their waits
@@ -23,7 +21,7 @@ public sealed partial class CoordinatorGrain
         var tasks = members.Select((w, rank) =>
         {
             string key = w.GetPrimaryKeyString();
-            return WorkerLiveness.Watch(call(w, rank), dataEndpoints.GetValueOrDefault(key), key, WatchEvery);
+            return WorkerLiveness.Watch(call(w, rank), Roster.DataEndpointOf(key), key, WatchEvery);
         }).ToArray();
         var pending = new List<Task>(tasks);
         while (pending.Count > 0)
@@ -113,7 +111,7 @@ public sealed partial class CoordinatorGrain
         string decision = "re-formed from the workers that answer";
         if (failure is StepFailedException failed)
         {
-            var verdict = BlameRule.Decide(failed.Outcomes, await Alive(failed.Outcomes), retried: step <= retriedAt);
+            var verdict = BlameRule.Decide(failed.Outcomes, await Roster.Alive(failed.Outcomes), retried: step <= retriedAt);
             if (verdict.StepItself)
             {
                 log.LogWarning("Run {Run}: step {Step} failed on every worker on its own. Evidence: {Evidence}", RunId, failedStep, verdict.Evidence);
@@ -122,7 +120,7 @@ public sealed partial class CoordinatorGrain
                 return false;
             }
             retriedAt = verdict.Retry ? step : -1;
-            foreach (var (worker, why) in verdict.SitOut) suspects[worker] = new WorkerAbsence(worker, why, DateTime.UtcNow + SuspectFor);
+            Roster.SitOut(verdict.SitOut);
             decision = verdict.Decision;
             log.LogWarning("Run {Run}: step {Step} failed; {Decision}. Evidence: {Evidence}", RunId, failedStep, decision, verdict.Evidence);
         }
@@ -151,36 +149,6 @@ public sealed partial class CoordinatorGrain
         }
     }
 
-    /// <summary>
-    /// Per rank of a failed step: whether its silo is active in the membership and the worker
-    /// answers a probe (all asked at once, each for at most <see cref="ProbeTimeout"/>).
-    /// </summary>
-    private async Task<bool[]> Alive(IReadOnlyList<WorkerOutcome> outcomes)
-    {
-        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).ToHashSet();
-        var probes = outcomes.Select(async o =>
-        {
-            if (o.End == CallEnd.Succeeded) return true; // it just answered
-            if (!active.Contains(SiloNamePlacement.SiloOf(o.Worker))) return false;
-            var describe = GrainFactory.GetGrain<IWorkerGrain>(o.Worker).Describe().WaitAsync(ProbeTimeout);
-            if (dataEndpoints.GetValueOrDefault(o.Worker) is string endpoint && await WorkerLiveness.Refused(endpoint))
-            {
-                _ = describe.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: the refusal already answered
-                return false; // its process is gone, whatever Orleans has yet to notice
-            }
-            try
-            {
-                await describe;
-                return true;
-            }
-            catch (Exception)
-            {
-                return false; // no answer in time, or its silo is gone: that is what the probe asks
-            }
-        });
-        return await Task.WhenAll(probes);
-    }
-
     /// <summary>The first step after a recovery is done: the recovery's timing is complete.</summary>
     private void RecoveredThrough()
     {
@@ -197,7 +165,7 @@ public sealed partial class CoordinatorGrain
         var run = request!;
         if (run.CheckpointDir is null) return true;
         var found = await Discover(run.MaxWorkers);
-        bool complete = silentSilos == 0;
+        bool complete = Roster.SilentSilos == 0;
         var keys = found.Select(w => w.Key).ToArray();
         if (keys.Length <= workerKeys.Length || keys.SequenceEqual(workerKeys)) return complete;
         if (lastCheckpointStep != step) await Checkpoint();

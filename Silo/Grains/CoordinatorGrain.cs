@@ -28,10 +28,9 @@ public sealed partial class CoordinatorGrain(
     private static readonly TimeSpan ComputeWait = TimeSpan.FromSeconds(15);
 
     private readonly Queue<StepReport> reports = new();
-    private readonly Dictionary<string, WorkerAbsence> suspects = new(); // workers blamed for a failed step: left out of re-forms for a while
+    private WorkerRoster? roster;
     private long retriedAt = -1; // the step boundary last retried with every worker (the evidence blamed nobody)
     private RecoveryReport? lastRecovery;
-    private int silentSilos; // active silos the last discovery could not ask for their devices
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PretrainRequest? request;
     private RunState state;
@@ -39,7 +38,6 @@ public sealed partial class CoordinatorGrain(
     private LearningRateSchedule? schedule;
     private IWorkerGrain[] workers = [];
     private string[] workerKeys = [];
-    private readonly Dictionary<string, string> dataEndpoints = new(); // worker key → its data plane (host:port), as last described
     private long generation;
     private long step;
     private long stopAt;
@@ -136,7 +134,7 @@ public sealed partial class CoordinatorGrain(
         Recoveries = recoveries,
         LastEvent = lastEvent,
         WorkerKeys = workerKeys,
-        SittingOut = suspects.Values.Where(a => a.UntilUtc > DateTime.UtcNow).OrderBy(a => a.Worker, StringComparer.Ordinal).ToArray(),
+        SittingOut = Roster.SittingOut,
         LastRecovery = lastRecovery,
     });
 
@@ -197,59 +195,10 @@ public sealed partial class CoordinatorGrain(
             throw new InvalidOperationException($"the cluster has {found} worker(s), fewer than --min-workers {min}");
     }
 
-    /// <summary>
-    /// Every reachable worker of every active silo, in (silo name, device index) order: that order is
-    /// the rank order. Silos are asked at once, each for at most <see cref="ProbeTimeout"/>; a silo
-    /// whose workers a recovery just found dead is not asked again while they sit out.
-    /// </summary>
-    private async Task<List<WorkerInfo>> Discover(int maxWorkers)
-    {
-        var names = membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active)
-            .Select(m => m.Name)
-            .Where(name => !suspects.Values.Any(a => a.UntilUtc > DateTime.UtcNow && a.Reason == BlameRule.Dead && SiloNamePlacement.SiloOf(a.Worker) == name))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        var perSilo = await Task.WhenAll(names.Select(WorkersOf));
-        silentSilos = perSilo.Count(w => w is null);
-        var found = perSilo.SelectMany(w => w ?? []).ToList();
-        return maxWorkers > 0 ? found.Take(maxWorkers).ToList() : found;
-    }
+    private WorkerRoster Roster => roster ??= new WorkerRoster(GrainFactory, membership, log);
 
-    /// <summary>The workers of one silo that answer and are not sitting out; null if the silo does not answer.</summary>
-    private async Task<List<WorkerInfo>?> WorkersOf(string silo)
-    {
-        string[] devices;
-        try
-        {
-            devices = await GrainFactory.GetGrain<ISiloDevicesGrain>(silo).Devices().WaitAsync(ProbeTimeout);
-        }
-        catch (Exception e)
-        {
-            log.LogWarning("Silo {Silo} did not answer ({Error}); leaving it out", silo, e.Message);
-            return null;
-        }
-        var candidates = Enumerable.Range(0, devices.Length).Select(i => $"{silo}/{i}")
-            .Where(key => !(suspects.TryGetValue(key, out var absence) && absence.UntilUtc > DateTime.UtcNow))
-            .Select(key => GrainFactory.GetGrain<IWorkerGrain>(key)).ToList();
-        var probes = candidates.Select(w => w.Describe().WaitAsync(ProbeTimeout)).ToList();
-        var found = new List<WorkerInfo>();
-        for (int i = 0; i < candidates.Count; i++)
-        {
-            try
-            {
-                var info = await probes[i];
-                if (info.BusySeconds > (request?.StepTimeoutSeconds ?? PretrainRequest.DefaultStepTimeoutSeconds))
-                    log.LogWarning("Worker {Worker} is still in a step it was given {Seconds:F0} s ago (its device may be hung); leaving it out", info.Key, info.BusySeconds);
-                else found.Add(info);
-            }
-            catch (Exception e)
-            {
-                log.LogWarning("Worker {Worker} did not answer ({Error}); leaving it out", candidates[i].GetPrimaryKeyString(), e.Message);
-            }
-        }
-        return found;
-    }
+    private Task<List<WorkerInfo>> Discover(int maxWorkers) =>
+        Roster.Discover(maxWorkers, request?.StepTimeoutSeconds ?? PretrainRequest.DefaultStepTimeoutSeconds);
 
     private async Task Form(IReadOnlyList<WorkerInfo> members, WorkerStart start, long atStep, long tokensAtStep)
     {
@@ -258,7 +207,6 @@ public sealed partial class CoordinatorGrain(
         generation = Math.Max(generation + 1, DateTime.UtcNow.Ticks); // increasing across activations too
         var peers = members.Select(m => GrainFactory.GetGrain<IWorkerGrain>(m.Key)).ToArray();
         var endpoints = members.Select(m => m.DataEndpoint).ToArray();
-        foreach (var m in members) dataEndpoints[m.Key] = m.DataEndpoint;
         long gen = generation;
         await AbortAll(peers, $"generation {gen} is forming"); // a worker still waiting in an older step (its coordinator died) lets go
         await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints)));
