@@ -19,6 +19,9 @@ public sealed class EmbeddedSilo : IAsyncDisposable
 
     public IGrainFactory Grains => host.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The silo's services (its grain storage, for tests that stage a run record).</summary>
+    public IServiceProvider Services => host.Services;
+
     /// <summary>
     /// Starts the silo; <paramref name="devices"/> are the workers it contributes (none: data grain and
     /// coordinators only); <paramref name="metricsPort"/> &gt; 0 serves /metrics, /healthz and /ready on loopback.
