@@ -2,7 +2,7 @@
 # cuDNN libraries it needs; the NVIDIA driver comes from the node via the NVIDIA container toolkit).
 #   docker build -t gpt1cluster .                               # CUDA
 #   docker build -t gpt1cluster --build-arg TORCH_BACKEND=cpu . # CPU only
-# The image runs a silo by default (flags or GPT1_* variables, see README "A cluster by hand"):
+# The image runs a silo by default (flags or GPT1_* variables, see docs/cluster.md):
 #   docker run gpt1cluster --membership redis --redis redis:6379 --devices cuda*8
 # and the client with --entrypoint: docker run --entrypoint dotnet gpt1cluster /app/gpt1.dll pretrain status …
 # Ubuntu 24.04 (noble) has GLIBCXX_3.4.32, so the build's libstdc++ fix is a no-op here.

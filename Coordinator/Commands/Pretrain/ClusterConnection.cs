@@ -75,7 +75,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             string cause = ((e is OperationCanceledException ? lastFailure : e)?.Message ?? $"no answer within {ConnectTimeout.TotalSeconds:F0} s").TrimEnd('.');
             throw new UserInputException($"could not reach the cluster at {gateways} (cluster id '{clusterId}'): {cause}. " +
-                "Start the silos first (README: \"A cluster by hand\") or check --cluster and --cluster-id");
+                "Start the silos first (docs/cluster.md: \"A cluster by hand\") or check --cluster and --cluster-id");
         }
         return new ClusterConnection(null, host, host.Services.GetRequiredService<IClusterClient>(), embedded: false);
     }
