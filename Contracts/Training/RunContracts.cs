@@ -142,6 +142,9 @@ public sealed record RunStatus
     /// <summary>The last validation loss (mean nats per val token) and the step it was measured after; null: none yet.</summary>
     [Id(19)] public double? ValLoss { get; init; }
     [Id(20)] public long? ValStep { get; init; }
+
+    /// <summary>loss.png (train and val loss against tokens) beside the checkpoints, once drawn: at the end of a run or when asked.</summary>
+    [Id(21)] public string? LossPlot { get; init; }
 }
 
 /// <summary>
@@ -176,6 +179,10 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     /// </summary>
     [AlwaysInterleave]
     Task<RunStatus> Wait(long afterStep, TimeSpan timeout);
+
+    /// <summary>Draws loss.png from the run's history.jsonl beside its checkpoints now and returns its path.</summary>
+    [AlwaysInterleave]
+    Task<string> Plot();
 
     /// <summary>Asks the run to checkpoint and stop at the next step boundary.</summary>
     [AlwaysInterleave]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Training;
 using Microsoft.Extensions.Logging;
 
 namespace Gpt1Cluster.Silo.Grains;
@@ -58,7 +59,8 @@ public sealed partial class CoordinatorGrain
         if (!ValidationDue(ending: true)) return;
         try
         {
-            await Validate();
+            double loss = await Validate();
+            AppendHistory(new LossPoint(step, tokens, null, loss));
         }
         catch (Exception e)
         {

@@ -141,6 +141,7 @@ public sealed partial class CoordinatorGrain(
         LastRecovery = lastRecovery,
         ValLoss = valLoss,
         ValStep = valStep,
+        LossPlot = lossPlot,
     });
 
     public Task<StepReport[]> Reports(long afterStep) => Task.FromResult(reports.Where(r => r.Step > afterStep).ToArray());
@@ -292,6 +293,7 @@ public sealed partial class CoordinatorGrain(
                 RecoveredThrough();
                 if (ValidationDue(ending: step >= stopAt || stopRequested)) report = report with { ValLoss = await Validate() };
                 Record(report);
+                AppendHistory(new LossPoint(step, tokens, report.Loss, report.ValLoss));
                 bool checkpoint = run.CheckpointDir is not null && run.CheckpointEvery > 0 && step % run.CheckpointEvery == 0;
                 if (checkpoint) await Checkpoint();
                 await RememberProgress(now: checkpoint);
@@ -321,6 +323,7 @@ public sealed partial class CoordinatorGrain(
             await ValidateAtEnd();
             if (run.CheckpointDir is not null && lastCheckpointStep != step) await Checkpoint();
             digest = await workers[0].Digest(generation);
+            DrawLoss();
             state = step >= stopAt ? RunState.Finished : RunState.Stopped;
             lastEvent = state == RunState.Finished ? $"finished at step {step}" : $"stopped at step {step}";
         }

@@ -126,13 +126,16 @@ public static class PretrainCommand
 
     private static Command StatusCommand()
     {
-        var command = new Command("status", "Where a run is") { Run, Cluster, ClusterId, ServiceId, Json };
+        var plot = new Option<bool>("--plot") { Description = "Also draw loss.png (train and val loss against tokens) beside the run's checkpoints now" };
+        var command = new Command("status", "Where a run is") { Run, Cluster, ClusterId, ServiceId, plot, Json };
         command.SetAction(async (parse, cancel) =>
         {
             await using var cluster = await ConnectToCluster(parse, "status", cancel);
-            var status = await cluster.Grains.GetGrain<ICoordinatorGrain>(RequireRun(parse)).Status();
+            var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(RequireRun(parse));
+            var status = await coordinator.Status();
             if (status.State == RunState.NotStarted)
                 throw new UserInputException($"the cluster has no run '{status.RunId}' (a run whose coordinator was lost comes back with `gpt1 pretrain resume`)");
+            if (parse.GetValue(plot)) status = status with { LossPlot = await Call(coordinator.Plot) };
             RunWatcher.PrintFinal(status, parse.GetValue(Json));
             return 0;
         });
@@ -188,7 +191,7 @@ public static class PretrainCommand
         return 0;
     }
 
-    private static async Task<RunStatus> Call(Func<Task<RunStatus>> call)
+    private static async Task<T> Call<T>(Func<Task<T>> call)
     {
         try
         {

@@ -146,7 +146,7 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
             {
                 run = s.RunId, state = s.State.ToString().ToLowerInvariant(), step = s.Step, epoch = s.Epoch, tokens = s.Tokens,
                 loss = s.Last is null ? (double?)null : Math.Round(s.Last.Loss, 5), val_loss = Loss(s.ValLoss), val_ppl = Perplexity(s.ValLoss), val_step = s.ValStep,
-                param_l2 = s.ParamL2, param_sha256 = s.ParamSha256,
+                param_l2 = s.ParamL2, param_sha256 = s.ParamSha256, loss_plot = s.LossPlot,
                 workers = s.Workers, worker_keys = s.WorkerKeys, recoveries = s.Recoveries, checkpoint = s.LastCheckpoint, error = s.Error,
                 last_event = s.LastEvent,
                 sitting_out = s.SittingOut.Select(a => new { worker = a.Worker, reason = a.Reason, until = a.UntilUtc }),
@@ -163,6 +163,7 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
             $"{s.Tokens:N0} tokens, loss {s.Last?.Loss:F4}, {s.Workers} worker(s), {s.Recoveries} recoveries" +
             (s.ValLoss is double val ? $"\n  val_loss {val:F4}  val_ppl {Math.Exp(val):F2}  (after step {s.ValStep})" : "") +
             (s.LastCheckpoint is null ? "" : $"\n  checkpoint {s.LastCheckpoint}") +
+            (s.LossPlot is null ? "" : $"\n  loss plot {s.LossPlot}") +
             (s.ParamSha256 is null ? "" : $"\n  param_l2 {s.ParamL2:F6}  param_sha256 {s.ParamSha256}") +
             (s.State == RunState.Recovering && s.LastEvent is not null ? $"\n  recovering: {s.LastEvent}" : "") +
             string.Concat(s.SittingOut.Select(a => $"\n  sitting out: {a.Worker} ({a.Reason}) until {a.UntilUtc:HH:mm:ss} UTC")) +
