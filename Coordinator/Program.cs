@@ -11,6 +11,7 @@ var root = new RootCommand("Gpt1Cluster: pretrain and use GPT-1 (Radford et al.,
 {
     PretrainCommand.Create(),
     GenerateCommand.Create(),
+    EvalCommand.Create(),
     TrainCommand.Create(),
     ModelCommand.Create(),
     TokenizeCommand.Create(),

@@ -17,7 +17,11 @@ public sealed record DataInfo(
     [property: Id(1)] string TokenizerHash,
     [property: Id(2)] long TrainTokens,
     [property: Id(3)] int Sequences,
-    [property: Id(4)] long StepsPerEpoch);
+    [property: Id(4)] long StepsPerEpoch)
+{
+    /// <summary>Tokens in the val split (0: none was held out); validation loss is measured on it.</summary>
+    [Id(5)] public long ValTokens { get; init; }
+}
 
 /// <summary>
 /// One worker's share of one step: <see cref="Sequences"/> rows of <see cref="Width"/> (= ctx + 1)
@@ -61,4 +65,11 @@ public interface IDataGrain : IGrainWithStringKey
     /// <summary>Worker <paramref name="rank"/> of <paramref name="workers"/>'s slice of global step <paramref name="step"/> (from 0).</summary>
     [AlwaysInterleave]
     Task<TokenSlice> GetSlice(long step, int rank, int workers);
+
+    /// <summary>
+    /// Micro-batch <paramref name="index"/> of the validation set that covers at most
+    /// <paramref name="maxTokens"/> val tokens at the plan's ctx (Step holds the index, Epoch and Position 0).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<TokenSlice> GetValBatch(long maxTokens, int index);
 }

@@ -61,6 +61,18 @@ public sealed record PretrainRequest
     [Id(15), JsonPropertyName("step_timeout_seconds")] public double StepTimeoutSeconds { get; init; } = DefaultStepTimeoutSeconds;
 
     public const double DefaultStepTimeoutSeconds = 1800;
+
+    /// <summary>
+    /// Updates between measurements of the validation loss (0: never); it is also measured at the
+    /// end of a run and at every stop. A checkpoint written before these fields existed reads the defaults.
+    /// </summary>
+    [Id(16), JsonPropertyName("eval_every")] public int EvalEvery { get; init; } = DefaultEvalEvery;
+
+    /// <summary>At most this many val tokens are measured: a fixed sample of whole sequences, or all of the val split if it is smaller.</summary>
+    [Id(17), JsonPropertyName("eval_tokens")] public long EvalTokens { get; init; } = DefaultEvalTokens;
+
+    public const int DefaultEvalEvery = 1000;
+    public const long DefaultEvalTokens = 1_000_000;
 }
 
 public enum RunState
@@ -88,7 +100,11 @@ public sealed record StepReport(
     [property: Id(8)] double ComputeSeconds,
     [property: Id(9)] double DataWaitSeconds,
     [property: Id(10)] double ReduceSeconds,
-    [property: Id(11)] double UpdateSeconds);
+    [property: Id(11)] double UpdateSeconds)
+{
+    /// <summary>The validation loss measured right after this update, if it was measured then.</summary>
+    [Id(12)] public double? ValLoss { get; init; }
+}
 
 /// <summary>A run as its coordinator holds it; cheap to ask for while a step is running.</summary>
 [GenerateSerializer, Immutable]
@@ -122,6 +138,13 @@ public sealed record RunStatus
     [Id(17)] public WorkerAbsence[] SittingOut { get; init; } = [];
 
     [Id(18)] public RecoveryReport? LastRecovery { get; init; }
+
+    /// <summary>The last validation loss (mean nats per val token) and the step it was measured after; null: none yet.</summary>
+    [Id(19)] public double? ValLoss { get; init; }
+    [Id(20)] public long? ValStep { get; init; }
+
+    /// <summary>loss.png (train and val loss against tokens) beside the checkpoints, once drawn: at the end of a run or when asked.</summary>
+    [Id(21)] public string? LossPlot { get; init; }
 }
 
 /// <summary>
@@ -156,6 +179,10 @@ public interface ICoordinatorGrain : IGrainWithStringKey
     /// </summary>
     [AlwaysInterleave]
     Task<RunStatus> Wait(long afterStep, TimeSpan timeout);
+
+    /// <summary>Draws loss.png from the run's history.jsonl beside its checkpoints now and returns its path.</summary>
+    [AlwaysInterleave]
+    Task<string> Plot();
 
     /// <summary>Asks the run to checkpoint and stop at the next step boundary.</summary>
     [AlwaysInterleave]

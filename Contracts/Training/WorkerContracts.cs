@@ -71,6 +71,21 @@ public sealed record ComputePoll(
     [property: Id(0)] ComputeResult? Result,
     [property: Id(1)] bool Exchanging);
 
+/// <summary>
+/// A worker's part of a validation: the summed token losses (fp64) of each micro-batch it evaluated,
+/// keyed by the micro-batch's index, so the coordinator can add them in index order whatever N is.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record EvalResult(
+    [property: Id(0)] int[] MicroBatches,
+    [property: Id(1)] double[] LossSums,
+    [property: Id(2)] long[] Tokens,
+    [property: Id(3)] double Seconds);
+
+/// <summary>One wait for a validation: its result, or null while it runs (ask again).</summary>
+[GenerateSerializer, Immutable]
+public sealed record EvalPoll([property: Id(0)] EvalResult? Result);
+
 /// <summary>A file a worker wrote into a checkpoint folder.</summary>
 [GenerateSerializer, Immutable]
 public sealed record CheckpointFile(
@@ -112,6 +127,14 @@ public interface IWorkerGrain : IGrainWithStringKey
     /// <summary>AdamW on this rank's shard (lr and the global clip factor from the coordinator), then the all-gather of updated shards.</summary>
     [ResponseTimeout("00:05:00")]
     Task<double> Update(long generation, long step, double learningRate, double clipFactor);
+
+    /// <summary>
+    /// Measures the loss, in eval mode and without gradients, on micro-batches rank, rank + N, … of
+    /// the <paramref name="microBatches"/> of the validation set covering at most
+    /// <paramref name="maxTokens"/> val tokens, after update <paramref name="step"/>. Polled like
+    /// <see cref="Compute"/>: each call waits at most <paramref name="wait"/> and returns a null result while it runs.
+    /// </summary>
+    Task<EvalPoll> Evaluate(long generation, long step, long maxTokens, int microBatches, TimeSpan wait);
 
     /// <summary>Writes this rank's optimizer shard (and, for rank 0, the parameters) into a checkpoint folder.</summary>
     [ResponseTimeout("00:10:00")]

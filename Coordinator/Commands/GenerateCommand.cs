@@ -47,7 +47,8 @@ public static class GenerateCommand
         }
     }
 
-    private static string Resolve(string path)
+    /// <summary>A checkpoint folder, or the newest complete one in a run's checkpoint dir.</summary>
+    public static string Resolve(string path)
     {
         if (File.Exists(Path.Combine(path, "checkpoint.json"))) return path;
         var newest = RunCheckpoint.Candidates(path).FirstOrDefault(d => File.Exists(Path.Combine(d, "checkpoint.json")))

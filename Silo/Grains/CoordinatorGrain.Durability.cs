@@ -20,6 +20,7 @@ public sealed partial class CoordinatorGrain
         await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         state = RunState.Running;
         tokensThisSession = 0;
+        validatedAt = -1;
         sessionClock.Restart();
         _ = Loop();
     }
@@ -54,6 +55,7 @@ public sealed partial class CoordinatorGrain
                 if (restore is var (folder, state))
                 {
                     (lastCheckpoint, lastCheckpointStep, step, tokens) = (folder, state.Step, state.Step, state.Tokens); // what a status shows meanwhile
+                    (valLoss, valStep) = (state.ValLoss, state.ValStep);
                     lastRecovery = lastRecovery! with { ResumedFromStep = state.Step };
                 }
                 await Prepare(run);

@@ -200,6 +200,8 @@ public sealed partial class CoordinatorGrain
             Workers = workers.Length,
             ParamSha256 = parameters.Sha256,
             Files = files,
+            ValLoss = valLoss,
+            ValStep = valStep,
         };
         var model = new CheckpointInfo(ModelCheckpoint.FormatVersion, step, run.TokenizerHash, run.TokenizerDir, parameters.Bytes / 4, parameters.Sha256);
         RunCheckpoint.WriteState(temp, saved, model);

@@ -109,6 +109,7 @@ public sealed partial class CoordinatorGrain(
         await Form(found, new WorkerStart(resumed.Seed, folder), saved.Step, saved.Tokens);
         lastCheckpoint = folder;
         lastCheckpointStep = saved.Step;
+        (valLoss, valStep) = (saved.ValLoss, saved.ValStep);
         lastEvent = (lastEvent is { } skipped && skipped.StartsWith("skipped", StringComparison.Ordinal) ? skipped + "; " : "")
             + $"resumed from {folder} with {found.Count} worker(s)";
         await Launch();
@@ -136,6 +137,9 @@ public sealed partial class CoordinatorGrain(
         WorkerKeys = workerKeys,
         SittingOut = Roster.SittingOut,
         LastRecovery = lastRecovery,
+        ValLoss = valLoss,
+        ValStep = valStep,
+        LossPlot = lossPlot,
     });
 
     public Task<StepReport[]> Reports(long afterStep) => Task.FromResult(reports.Where(r => r.Step > afterStep).ToArray());
@@ -180,6 +184,8 @@ public sealed partial class CoordinatorGrain(
             throw new ConfigException($"vocab_size: the model has {run.Model.VocabSize} tokens but {run.Data.Directory} was tokenized with {info.VocabSize}; prepare the data with the model's vocabulary or use a preset (it takes the data's size)");
         if (run.TokenizerHash.Length > 0 && info.TokenizerHash != run.TokenizerHash)
             throw new ConfigException($"{run.Data.Directory} was tokenized with a different vocabulary (sha256 {info.TokenizerHash[..12]}…) than this run ({run.TokenizerHash[..12]}…)");
+        validation = RunValidation.For(run, info);
+        if (validation.Skipped is { } why) log.LogWarning("Run {Run}: {Why}", run.RunId, why);
         sampler = new SequenceSampler(info.TrainTokens, run.Data.Context, run.Data.GlobalBatch, run.Data.Seed);
         long total = sampler.StepsPerEpoch * run.Epochs;
         stopAt = run.MaxSteps > 0 ? Math.Min(run.MaxSteps, total) : total;
@@ -234,7 +240,9 @@ public sealed partial class CoordinatorGrain(
                 var report = await RunStep();
                 if (step > failedAt) failuresInARow = 0;
                 RecoveredThrough();
+                if (ValidationDue(ending: step >= stopAt || stopRequested)) report = report with { ValLoss = await Validate() };
                 Record(report);
+                AppendHistory(new LossPoint(step, tokens, report.Loss, report.ValLoss));
                 bool checkpoint = run.CheckpointDir is not null && run.CheckpointEvery > 0 && step % run.CheckpointEvery == 0;
                 if (checkpoint) await Checkpoint();
                 await RememberProgress(now: checkpoint);
@@ -261,8 +269,10 @@ public sealed partial class CoordinatorGrain(
         }
         try
         {
+            await ValidateAtEnd();
             if (run.CheckpointDir is not null && lastCheckpointStep != step) await Checkpoint();
             digest = await workers[0].Digest(generation);
+            DrawLoss();
             state = step >= stopAt ? RunState.Finished : RunState.Stopped;
             lastEvent = state == RunState.Finished ? $"finished at step {step}" : $"stopped at step {step}";
         }

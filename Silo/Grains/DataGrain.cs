@@ -17,6 +17,7 @@ public sealed class DataGrain : Grain, IDataGrain, IDisposable
     private DataPlan? plan;
     private TokenShards? shards;
     private SequenceSampler? sampler;
+    private (long MaxTokens, ValidationSet Set)? validation; // the last budget asked for: a run asks with one
 
     public Task<DataInfo> Open(DataPlan plan)
     {
@@ -38,7 +39,8 @@ public sealed class DataGrain : Grain, IDataGrain, IDisposable
             this.plan = plan;
         }
         var m = shards!.Manifest;
-        return Task.FromResult(new DataInfo(m.VocabSize, m.Tokenizer.Hash, m.TrainTokens, sampler!.SequenceCount, sampler.StepsPerEpoch));
+        return Task.FromResult(new DataInfo(m.VocabSize, m.Tokenizer.Hash, m.TrainTokens, sampler!.SequenceCount, sampler.StepsPerEpoch)
+            { ValTokens = shards.Val.Length });
     }
 
     public async Task<TokenSlice> GetSlice(long step, int rank, int workers)
@@ -75,6 +77,40 @@ public sealed class DataGrain : Grain, IDataGrain, IDisposable
             }
         }
         return new TokenSlice(step, cursor.Epoch, cursor.Position, sequences.Length, width, bytesPerToken, bytes);
+    }
+
+    public Task<TokenSlice> GetValBatch(long maxTokens, int index)
+    {
+        if (plan is null) throw new InvalidOperationException($"run '{this.GetPrimaryKeyString()}': call Open with the data plan before asking for val batches");
+        var set = validation is { } v && v.MaxTokens == maxTokens ? v.Set : null;
+        if (set is null)
+        {
+            set = new ValidationSet(shards!.Val.Length, plan.Context, maxTokens);
+            validation = (maxTokens, set);
+        }
+        var sequences = set.MicroBatchAt(index);
+        var ranges = new TokenRange[sequences.Length];
+        for (int i = 0; i < ranges.Length; i++) ranges[i] = set.GetTokenRange(sequences[i]);
+        var stream = shards!.Val;
+        return Task.FromResult(new TokenSlice(index, 0, 0, ranges.Length, set.Context + 1, stream.Dtype.BytesPerToken(), Copy(stream, ranges, set.Context + 1)));
+    }
+
+    /// <summary>The raw bytes of <paramref name="ranges"/> (each <paramref name="width"/> tokens), row after row.</summary>
+    private static byte[] Copy(TokenStream stream, TokenRange[] ranges, int width)
+    {
+        int bytesPerToken = stream.Dtype.BytesPerToken();
+        var bytes = new byte[ranges.Length * width * bytesPerToken];
+        for (int i = 0; i < ranges.Length; i++)
+        {
+            var destination = bytes.AsSpan(i * width * bytesPerToken, width * bytesPerToken);
+            for (int done = 0; done < width;)
+            {
+                var piece = stream.Contiguous(ranges[i].Start + done, width - done); // stops at a shard boundary
+                piece.CopyTo(destination[(done * bytesPerToken)..]);
+                done += piece.Length / bytesPerToken;
+            }
+        }
+        return bytes;
     }
 
     public void Dispose() => shards?.Dispose();

@@ -31,6 +31,8 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     private Collective? collective;
     private (long Generation, long Step, Task<ComputeResult> Work, DateTime Since)? computing; // the step the coordinator waits for
     private (long Generation, long Step) backwardDone = (-1, -1); // the last step whose forward and backward are done
+    private (long Generation, long Step, Task<EvalResult> Work)? evaluating; // the validation the coordinator waits for
+    private long evalAbortedAt = -1; // an Abort of this generation (or newer) ends a validation between micro-batches
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -65,6 +67,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     public async Task Join(WorkerAssignment assignment)
     {
         await Release("the worker set is re-forming");
+        evalAbortedAt = -1;
         var old = replica;
         replica = null;
         this.assignment = null;
@@ -132,6 +135,49 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         return new ComputeResult(lossSum, (long)slice.Sequences * (slice.Width - 1), squared, slice.Epoch, dataWait, compute, reduce);
     }
 
+    public async Task<EvalPoll> Evaluate(long generation, long step, long maxTokens, int microBatches, TimeSpan wait)
+    {
+        if (evaluating is not { } e || e.Generation != generation || e.Step != step)
+        {
+            var (a, r) = Current(generation);
+            evaluating = e = (generation, step, Evaluate(a, r, maxTokens, microBatches));
+        }
+        using (var waited = new CancellationTokenSource())
+        {
+            if (await Task.WhenAny(e.Work, Task.Delay(wait, waited.Token)) != e.Work)
+                return new EvalPoll(null); // still running: the coordinator asks again
+            waited.Cancel();
+        }
+        return new EvalPoll(await e.Work);
+    }
+
+    /// <summary>
+    /// This rank's micro-batches of the validation set (rank, rank + N, …), each fetched while the
+    /// previous one computes on the tensor thread; one fp64 loss sum per micro-batch.
+    /// </summary>
+    private async Task<EvalResult> Evaluate(WorkerAssignment a, Replica r, long maxTokens, int microBatches)
+    {
+        var clock = Stopwatch.StartNew();
+        var owned = Data.Sampling.ValidationSet.Owned(microBatches, a.Rank, a.Peers.Length);
+        var data = GrainFactory.GetGrain<IDataGrain>(a.RunId);
+        var sums = new double[owned.Length];
+        var tokens = new long[owned.Length];
+        var next = owned.Length > 0 ? data.GetValBatch(maxTokens, owned[0]) : null;
+        for (int i = 0; i < owned.Length; i++)
+        {
+            var slice = await next!;
+            next = i + 1 < owned.Length ? data.GetValBatch(maxTokens, owned[i + 1]) : null;
+            if (!ReferenceEquals(assignment, a) || evalAbortedAt >= a.Generation)
+            {
+                if (next is not null) _ = next.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: nobody wants it now
+                throw new OperationCanceledException($"the validation of generation {a.Generation} was abandoned: the worker set re-forms");
+            }
+            sums[i] = await thread!.Run(() => r.ValidationLossSum(slice));
+            tokens[i] = (long)slice.Sequences * (slice.Width - 1);
+        }
+        return new EvalResult(owned, sums, tokens, clock.Elapsed.TotalSeconds);
+    }
+
     public async Task<double> Update(long generation, long step, double learningRate, double clipFactor)
     {
         var (_, r) = Current(generation);
@@ -145,6 +191,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
 
     public Task Abort(long generation, string reason)
     {
+        if (assignment is { } a && generation >= a.Generation) evalAbortedAt = Math.Max(evalAbortedAt, generation);
         if (collective is { } c && generation >= c.Generation)
         {
             c.Fail(reason);

@@ -20,6 +20,10 @@ public sealed record RunCheckpointState
     public int Workers { get; init; }
     public required string ParamSha256 { get; init; }
     public required CheckpointFile[] Files { get; init; }
+
+    /// <summary>The last validation loss the run measured and the step it was measured after (null in checkpoints without one, older ones included).</summary>
+    public double? ValLoss { get; init; }
+    public long? ValStep { get; init; }
 }
 
 /// <summary>

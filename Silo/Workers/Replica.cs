@@ -90,6 +90,12 @@ public sealed class Replica : IDisposable
         Exchange.BeforeGather();
     }
 
+    /// <summary>
+    /// Σ token losses of one val micro-batch, in eval mode and without gradients. It draws no random
+    /// numbers, and every step reseeds dropout anyway, so it leaves training exactly as it was.
+    /// </summary>
+    public double ValidationLossSum(TokenSlice slice) => ValidationLoss.Sum(model, slice, Device);
+
     public CheckpointFile[] Save(string folder) =>
         RunCheckpoint.SaveShard(folder, model, step.Flat, adam, includeParameters: assignment.Rank == 0);
 

@@ -53,6 +53,7 @@ public sealed class MetricsEndpointTests(MetricsRun run)
             return found[0].Value;
         }
         Assert.InRange(One("gpt1_train_loss"), 1e-6, 20);
+        Assert.InRange(One("gpt1_val_loss"), 1e-6, 20); // measured every 25 updates, the fixture waits past the first
         Assert.InRange(One("gpt1_train_learning_rate"), 1e-9, 1e-2);
         Assert.InRange(One("gpt1_train_grad_norm"), 1e-9, 1e6);
         Assert.InRange(One("gpt1_train_epoch"), 1e-9, 10_000);

@@ -51,12 +51,16 @@ public static class PretrainCommand
         var every = new Option<int>("--checkpoint-every") { Description = "Updates between checkpoints (0: only at stop and at the end)", DefaultValueFactory = _ => 1000 };
         var stepTimeout = new Option<double>("--step-timeout")
             { Description = "Seconds a step may take before its slowest worker counts as failed (hung) and the run re-forms without it", DefaultValueFactory = _ => PretrainRequest.DefaultStepTimeoutSeconds };
+        var evalEvery = new Option<int?>("--eval-every")
+            { Description = $"Updates between validation-loss measurements, also done at the end and at a stop (default {PretrainRequest.DefaultEvalEvery}; 200 for the sample demo; 0: never)" };
+        var evalTokens = new Option<long>("--eval-tokens")
+            { Description = "Val tokens measured: a fixed sample of whole val sequences, or the whole val split if smaller", DefaultValueFactory = _ => PretrainRequest.DefaultEvalTokens };
         var comm = new Option<CommDtype>("--comm-dtype") { Description = "Gradient dtype on the wire (parameters always travel as fp32)", DefaultValueFactory = _ => CommDtype.Fp32 };
         var prompt = new Option<string>("--prompt") { Description = "After an embedded run, the text to continue", DefaultValueFactory = _ => "the old man looked at her and" };
         var command = new Command("start", "Start a run (defaults: the paper's recipe)")
         {
             data, config, epochs, maxSteps, batch, ctx, lr, warmup, dropout, seed, Run, CheckpointDir, every, MinWorkers, MaxWorkers, comm,
-            stepTimeout, Cluster, ClusterId, ServiceId, Embedded, Workers, MetricsPort, Wait, prompt, Json,
+            evalEvery, evalTokens, stepTimeout, Cluster, ClusterId, ServiceId, Embedded, Workers, MetricsPort, Wait, prompt, Json,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -66,6 +70,7 @@ public static class PretrainCommand
             string given = parse.GetValue(data) ?? SampleData.EnsurePrepared();
             string dataDir = Path.GetFullPath(given);
             var manifest = LocalManifest(dataDir, remoteAllowed: !parse.GetValue(Embedded) && Path.IsPathRooted(given));
+            var validation = EvalFlags.Check(parse.GetValue(evalEvery), parse.GetValue(evalTokens), demo);
             string run = parse.GetValue(Run) ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var plan = new DataPlan(dataDir, parse.GetValue(ctx) ?? (demo ? 128 : 512), parse.GetValue(batch) ?? (demo ? 8 : 64), parse.GetValue(seed));
             GptConfig Model(int vocabSize)
@@ -76,7 +81,10 @@ public static class PretrainCommand
             var localModel = manifest is not null ? Model(manifest.VocabSize) : null; // a bad --config fails before connecting
             await using var cluster = await Connect(parse, cancel);
             var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
-            var (model, tokenizerHash) = manifest is not null ? (localModel!, manifest.Tokenizer.Hash) : await RemoteData(coordinator, plan, Model);
+            var (model, tokenizerHash, valTokens) = manifest is not null
+                ? (localModel!, manifest.Tokenizer.Hash, manifest.ValTokens)
+                : await RemoteData(coordinator, plan, Model);
+            int evalInterval = validation.EveryFor(valTokens, plan, dataDir);
             long? steps = parse.GetValue(maxSteps) ?? (demo ? 1200 : null);
             var request = new PretrainRequest
             {
@@ -96,6 +104,8 @@ public static class PretrainCommand
                 MinWorkers = parse.GetValue(MinWorkers),
                 MaxWorkers = parse.GetValue(MaxWorkers),
                 StepTimeoutSeconds = parse.GetValue(stepTimeout),
+                EvalEvery = evalInterval,
+                EvalTokens = validation.Tokens,
                 CommDtype = parse.GetValue(comm),
                 Seed = parse.GetValue(seed),
                 TokenizerHash = tokenizerHash,
@@ -116,13 +126,16 @@ public static class PretrainCommand
 
     private static Command StatusCommand()
     {
-        var command = new Command("status", "Where a run is") { Run, Cluster, ClusterId, ServiceId, Json };
+        var plot = new Option<bool>("--plot") { Description = "Also draw loss.png (train and val loss against tokens) beside the run's checkpoints now" };
+        var command = new Command("status", "Where a run is") { Run, Cluster, ClusterId, ServiceId, plot, Json };
         command.SetAction(async (parse, cancel) =>
         {
             await using var cluster = await ConnectToCluster(parse, "status", cancel);
-            var status = await cluster.Grains.GetGrain<ICoordinatorGrain>(RequireRun(parse)).Status();
+            var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(RequireRun(parse));
+            var status = await coordinator.Status();
             if (status.State == RunState.NotStarted)
                 throw new UserInputException($"the cluster has no run '{status.RunId}' (a run whose coordinator was lost comes back with `gpt1 pretrain resume`)");
+            if (parse.GetValue(plot)) status = status with { LossPlot = await Call(coordinator.Plot) };
             RunWatcher.PrintFinal(status, parse.GetValue(Json));
             return 0;
         });
@@ -178,7 +191,7 @@ public static class PretrainCommand
         return 0;
     }
 
-    private static async Task<RunStatus> Call(Func<Task<RunStatus>> call)
+    private static async Task<T> Call<T>(Func<Task<T>> call)
     {
         try
         {
@@ -200,7 +213,7 @@ public static class PretrainCommand
     }
 
     /// <summary>The vocabulary of a prepared directory that only the cluster can read, from the run's data grain.</summary>
-    private static async Task<(GptConfig Model, string TokenizerHash)> RemoteData(ICoordinatorGrain coordinator, DataPlan plan, Func<int, GptConfig> model)
+    private static async Task<(GptConfig Model, string TokenizerHash, long ValTokens)> RemoteData(ICoordinatorGrain coordinator, DataPlan plan, Func<int, GptConfig> model)
     {
         DataInfo info;
         try
@@ -216,7 +229,7 @@ public static class PretrainCommand
             throw new UserInputException($"--data {plan.Directory} is not readable here, and the cluster could not open it either: {e.Message}. " +
                 "Run gpt1 prepare into a directory the silos can read (at this path) first");
         }
-        return (model(info.VocabSize), info.TokenizerHash);
+        return (model(info.VocabSize), info.TokenizerHash, info.ValTokens);
     }
 
     private static string CheckpointFolder(ParseResult parse, string run) =>

@@ -114,17 +114,19 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
                 grad_norm = Math.Round(r.GradNorm, 4), tokens_per_second = Math.Round(r.Tokens / r.Seconds), workers = r.Workers,
                 seconds = Math.Round(r.Seconds, 4), compute_seconds = Math.Round(r.ComputeSeconds, 4), data_wait_seconds = Math.Round(r.DataWaitSeconds, 4),
                 reduce_seconds = Math.Round(r.ReduceSeconds, 4), update_seconds = Math.Round(r.UpdateSeconds, 4),
-            }));
+                val_loss = Loss(r.ValLoss), val_ppl = Perplexity(r.ValLoss),
+            }, StepJson));
             return;
         }
-        if (r.Step > 3 && r.Step != status.TotalSteps && sinceLine.Elapsed < LineEvery) return;
+        if (r.Step > 3 && r.Step != status.TotalSteps && sinceLine.Elapsed < LineEvery && r.ValLoss is null) return;
         sinceLine.Restart();
         double epochs = status.StepsPerEpoch > 0 ? (double)r.Step / status.StepsPerEpoch : 0;
         var eta = status.TokensPerSecond > 0 && status.TotalSteps > r.Step
             ? TimeSpan.FromSeconds((status.TotalSteps - r.Step) * (double)r.Tokens / status.TokensPerSecond)
             : TimeSpan.Zero;
         Console.Error.WriteLine($"step {r.Step,6}/{status.TotalSteps} | epoch {epochs,6:F2} | loss {r.Loss,7:F4} | lr {r.LearningRate:E2} | " +
-            $"{r.Tokens / r.Seconds,8:N0} tok/s | {r.Workers} workers | ETA {eta:d\\.hh\\:mm\\:ss}");
+            $"{r.Tokens / r.Seconds,8:N0} tok/s | {r.Workers} workers | ETA {eta:d\\.hh\\:mm\\:ss}" +
+            (r.ValLoss is double val ? $" | val {val:F3} (ppl {Math.Exp(val):F1})" : ""));
     }
 
     private void Event(RunStatus status)
@@ -143,7 +145,8 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 run = s.RunId, state = s.State.ToString().ToLowerInvariant(), step = s.Step, epoch = s.Epoch, tokens = s.Tokens,
-                loss = s.Last is null ? (double?)null : Math.Round(s.Last.Loss, 5), param_l2 = s.ParamL2, param_sha256 = s.ParamSha256,
+                loss = s.Last is null ? (double?)null : Math.Round(s.Last.Loss, 5), val_loss = Loss(s.ValLoss), val_ppl = Perplexity(s.ValLoss), val_step = s.ValStep,
+                param_l2 = s.ParamL2, param_sha256 = s.ParamSha256, loss_plot = s.LossPlot,
                 workers = s.Workers, worker_keys = s.WorkerKeys, recoveries = s.Recoveries, checkpoint = s.LastCheckpoint, error = s.Error,
                 last_event = s.LastEvent,
                 sitting_out = s.SittingOut.Select(a => new { worker = a.Worker, reason = a.Reason, until = a.UntilUtc }),
@@ -158,7 +161,9 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
         }
         Console.WriteLine($"run {s.RunId}: {s.State.ToString().ToLowerInvariant()} at step {s.Step}/{s.TotalSteps} (epoch {s.Epoch}), " +
             $"{s.Tokens:N0} tokens, loss {s.Last?.Loss:F4}, {s.Workers} worker(s), {s.Recoveries} recoveries" +
+            (s.ValLoss is double val ? $"\n  val_loss {val:F4}  val_ppl {Math.Exp(val):F2}  (after step {s.ValStep})" : "") +
             (s.LastCheckpoint is null ? "" : $"\n  checkpoint {s.LastCheckpoint}") +
+            (s.LossPlot is null ? "" : $"\n  loss plot {s.LossPlot}") +
             (s.ParamSha256 is null ? "" : $"\n  param_l2 {s.ParamL2:F6}  param_sha256 {s.ParamSha256}") +
             (s.State == RunState.Recovering && s.LastEvent is not null ? $"\n  recovering: {s.LastEvent}" : "") +
             string.Concat(s.SittingOut.Select(a => $"\n  sitting out: {a.Worker} ({a.Reason}) until {a.UntilUtc:HH:mm:ss} UTC")) +
@@ -167,6 +172,13 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
                 $"{recovery.Workers} worker(s) from step {recovery.ResumedFromStep}") +
             (s.Error is null ? "" : $"\n  error: {s.Error}"));
     }
+
+    /// <summary>Validation numbers in JSON: the loss to 5 places, perplexity to 3; null when not measured (left out of a step's object).</summary>
+    private static double? Loss(double? loss) => loss is double x ? Math.Round(x, 5) : null;
+
+    private static double? Perplexity(double? loss) => loss is double x ? Math.Round(Math.Exp(x), 3) : null;
+
+    private static readonly JsonSerializerOptions StepJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     private static double? Round(double? seconds) => seconds is double x ? Math.Round(x, 2) : null;
 

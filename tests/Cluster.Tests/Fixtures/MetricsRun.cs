@@ -31,7 +31,7 @@ public sealed class MetricsRun : IAsyncLifetime
     public async Task InitializeAsync()
     {
         silo = await EmbeddedSilo.StartAsync("gpt1-metrics-tests", WorkerDevices.Cpu(2, 1), metricsPort: Port);
-        var request = runs.Request(RunId, steps: 0, runs.NewFolder("checkpoints"), CheckpointEvery) with { Epochs = 10_000, ScheduleToMaxSteps = false };
+        var request = runs.Request(RunId, steps: 0, runs.NewFolder("checkpoints"), CheckpointEvery) with { Epochs = 10_000, ScheduleToMaxSteps = false, EvalEvery = CheckpointEvery };
         var status = await Coordinator.Start(request);
         using var cancel = new CancellationTokenSource(StartLimit);
         while (status.Step < CheckpointEvery + 2) // past the first checkpoint

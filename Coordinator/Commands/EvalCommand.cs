@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Text.Json;
+using Gpt1Cluster.Data.Sampling;
+using Gpt1Cluster.Data.Shards;
+using Gpt1Cluster.Silo.Training;
+
+namespace Gpt1Cluster.Coordinator.Commands;
+
+/// <summary>One offline measurement: which checkpoint, on what, and the number.</summary>
+public sealed record EvalReport(string Checkpoint, long Step, int Context, ValidationResult Result);
+
+/// <summary>
+/// `gpt1 eval`: a checkpoint's validation loss in this process, no cluster. It measures the
+/// micro-batches a run's workers measure and adds them in the same order, so it prints the number
+/// the run reported for that checkpoint (ctx and the token budget default to the run's).
+/// </summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, or a run's checkpoint dir (its newest checkpoint is used)", Required = true };
+        var data = new Option<string>("--data") { Description = "A prepared directory (gpt1 prepare) whose val split is measured", Required = true };
+        var tokens = new Option<long?>("--eval-tokens") { Description = "Val tokens measured (default: the run's --eval-tokens, else 1,000,000)" };
+        var ctx = new Option<int?>("--ctx") { Description = "Tokens per sequence (default: the run's, else the model's context)" };
+        var json = Options.Json();
+        var command = new Command("eval", "Validation loss of a checkpoint on a prepared val split, in this process") { checkpoint, data, tokens, ctx, json };
+        command.SetAction(parse =>
+        {
+            var report = Measure(parse.GetValue(checkpoint)!, parse.GetValue(data)!, parse.GetValue(tokens), parse.GetValue(ctx));
+            var r = report.Result;
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    checkpoint = report.Checkpoint, step = report.Step, ctx = report.Context, val_loss = r.Loss, val_ppl = r.Perplexity,
+                    tokens = r.Tokens, sequences = r.Sequences,
+                }));
+            else
+                Console.WriteLine($"val_loss {r.Loss:F4}  val_ppl {r.Perplexity:F2}  tokens {r.Tokens:N0} ({r.Sequences} sequences of {report.Context})  " +
+                    $"checkpoint {report.Checkpoint} (step {report.Step})");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Loads the checkpoint, checks it against the data's vocabulary, and measures the val split.</summary>
+    public static EvalReport Measure(string checkpointPath, string dataDir, long? evalTokens = null, int? context = null)
+    {
+        if (evalTokens <= 0) throw new UserInputException($"--eval-tokens must be positive (got {evalTokens})");
+        if (context <= 0) throw new UserInputException($"--ctx must be positive (got {context})");
+        string folder = GenerateCommand.Resolve(checkpointPath);
+        var run = File.Exists(Path.Combine(folder, RunCheckpoint.StateFile)) ? RunCheckpoint.Read(folder, verifyHashes: false).Request : null;
+        if (!File.Exists(Path.Combine(dataDir, ShardManifest.FileName)))
+            throw new UserInputException($"--data {dataDir} is not a prepared directory (no {ShardManifest.FileName}); run gpt1 prepare first");
+        using var shards = TokenShards.Open(dataDir);
+        var (model, info) = ModelCheckpoint.Load(folder);
+        using (model)
+        {
+            if (model.Config.VocabSize != shards.Manifest.VocabSize || (info.TokenizerHash.Length > 0 && info.TokenizerHash != shards.Manifest.Tokenizer.Hash))
+                throw new UserInputException($"{dataDir} was tokenized with another vocabulary than {folder} was trained with; measure it on data prepared with that checkpoint's tokenizer");
+            int ctx = context ?? run?.Data.Context ?? model.Config.Positions;
+            if (ctx > model.Config.Positions)
+                throw new UserInputException($"--ctx {ctx} is longer than the model's {model.Config.Positions} positions");
+            long budget = evalTokens ?? run?.EvalTokens ?? Contracts.Training.PretrainRequest.DefaultEvalTokens;
+            if (budget < ctx) throw new UserInputException($"--eval-tokens {budget} is less than one sequence of {ctx} tokens");
+            var set = new ValidationSet(shards.Val.Length, ctx, budget);
+            if (set.IsEmpty)
+                throw new UserInputException($"{dataDir} has no val sequence of {ctx + 1} tokens (its val split holds {shards.Val.Length}); prepare the data with --val-fraction > 0");
+            return new EvalReport(folder, info.Step, ctx, ValidationLoss.Evaluate(model, shards.Val, set));
+        }
+    }
+}
