@@ -243,7 +243,7 @@ public sealed partial class CoordinatorGrain
     {
         try
         {
-            await Task.WhenAll(workers.Select(w => w.Leave(RunId))).WaitAsync(ProbeTimeout);
+            await Task.WhenAll(workers.Select(w => w.Leave(RunId))).WaitAsync(WorkerRoster.ProbeTimeout);
         }
         catch (Exception e)
         {

@@ -24,7 +24,6 @@ public sealed partial class CoordinatorGrain(
 {
     private const int KeepCheckpoints = 3;
     private const int ReportsKept = 500;
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ComputeWait = TimeSpan.FromSeconds(15);
 
     private readonly Queue<StepReport> reports = new();

@@ -11,7 +11,7 @@ namespace Gpt1Cluster.Silo.Grains;
 /// </summary>
 internal sealed class WorkerRoster(IGrainFactory grains, IClusterMembershipService membership, ILogger log)
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10); // an answer to "are you there"
     private static readonly TimeSpan SitOutFor = TimeSpan.FromMinutes(10);
     private readonly Dictionary<string, WorkerAbsence> absent = new();
     private readonly Dictionary<string, string> dataEndpoints = new(); // worker key → its data plane (host:port), as last described
