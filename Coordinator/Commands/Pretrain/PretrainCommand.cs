@@ -132,7 +132,7 @@ public static class PretrainCommand
         {
             await using var cluster = await ConnectToCluster(parse, "status", cancel);
             var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(RequireRun(parse));
-            var status = await coordinator.Status();
+            var status = await Patiently(coordinator, coordinator.Status, cancel);
             if (status.State == RunState.NotStarted)
                 throw new UserInputException($"the cluster has no run '{status.RunId}' (a run whose coordinator was lost comes back with `gpt1 pretrain resume`)");
             if (parse.GetValue(plot)) status = status with { LossPlot = await Call(coordinator.Plot) };
@@ -149,7 +149,7 @@ public static class PretrainCommand
         {
             await using var cluster = await ConnectToCluster(parse, "stop", cancel);
             var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(RequireRun(parse));
-            var status = await coordinator.Stop();
+            var status = await Patiently(coordinator, coordinator.Stop, cancel);
             if (parse.GetValue(Wait)) status = await new RunWatcher(coordinator, parse.GetValue(Json)).Follow(stopOnCancel: false, cancel);
             RunWatcher.PrintFinal(status, parse.GetValue(Json));
             return 0;
@@ -190,6 +190,13 @@ public static class PretrainCommand
             Console.WriteLine($"\n{prompt} → {GenerateCommand.Continue(status.LastCheckpoint, prompt, new SamplingOptions(40))}");
         return 0;
     }
+
+    /// <summary>How long a one-shot command (status, stop) waits out a failover: the membership declares a dead silo within this.</summary>
+    private static readonly TimeSpan OneShotPatience = TimeSpan.FromSeconds(90);
+
+    private static async Task<RunStatus> Patiently(ICoordinatorGrain coordinator, Func<Task<RunStatus>> call, CancellationToken cancel) =>
+        await PatientCall.Ask(coordinator.GetPrimaryKeyString(), call, OneShotPatience, () => "a silo of the cluster is gone", cancel)
+        ?? throw new OperationCanceledException();
 
     private static async Task<T> Call<T>(Func<Task<T>> call)
     {

@@ -18,7 +18,6 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
     /// <summary>How long the coordinator may stay silent before the watcher gives up (the run may still come back).</summary>
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(15);
 
-    private static readonly TimeSpan AskAgainEvery = TimeSpan.FromSeconds(2);
     private readonly Stopwatch sinceLine = Stopwatch.StartNew();
     private string? lastEvent;
     private long lastStep;
@@ -64,45 +63,9 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
         return status;
     }
 
-    /// <summary>
-    /// One call to the coordinator, asked again while the cluster cannot reach it (Orleans fails
-    /// calls to a dead silo until the membership declares it dead; the next call then activates
-    /// the coordinator on a survivor, which resumes the run from its newest checkpoint). Null if
-    /// <paramref name="cancel"/> fires meanwhile; gives up after <see cref="GiveUpAfter"/>.
-    /// </summary>
-    private async Task<T?> Ask<T>(Func<Task<T>> call, CancellationToken cancel)
-    {
-        Stopwatch? silent = null;
-        while (true)
-        {
-            try
-            {
-                var answer = await call();
-                if (silent is not null) Console.Error.WriteLine($"[{RunId}] the coordinator answers again after {silent.Elapsed.TotalSeconds:F0} s");
-                return answer;
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException)
-            {
-                if (silent is null)
-                {
-                    silent = Stopwatch.StartNew();
-                    Console.Error.WriteLine($"[{RunId}] the coordinator does not answer ({e.GetType().Name}): lost with its silo? " +
-                        $"Waiting for it to come back on a survivor (last seen at step {lastStep}) …");
-                }
-                if (silent.Elapsed > GiveUpAfter)
-                    throw new RunUnreachableException($"run '{RunId}': its coordinator has not answered for {GiveUpAfter.TotalMinutes:F0} min ({e.Message.Split('\n')[0]}). " +
-                        "The run may still come back: `gpt1 pretrain status --run … --cluster <every gateway>`, or `gpt1 pretrain resume` from its checkpoints");
-                try
-                {
-                    await Task.Delay(AskAgainEvery, cancel); // pacing between attempts while the cluster notices the dead silo
-                }
-                catch (OperationCanceledException)
-                {
-                    return default;
-                }
-            }
-        }
-    }
+    /// <summary>One call to the coordinator, asked again through a failover for up to <see cref="GiveUpAfter"/>; null if <paramref name="cancel"/> fires meanwhile.</summary>
+    private Task<T?> Ask<T>(Func<Task<T>> call, CancellationToken cancel) =>
+        PatientCall.Ask(RunId, call, GiveUpAfter, () => $"last seen at step {lastStep}", cancel);
 
     private void Print(StepReport r, RunStatus status)
     {
@@ -184,6 +147,3 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
 
     private static string Seconds(double? seconds) => seconds is double x ? $"{x:F1} s" : "(not yet)";
 }
-
-/// <summary>The coordinator a watcher follows stayed unreachable: the run's fate is unknown to this client.</summary>
-public sealed class RunUnreachableException(string message) : Exception(message);
