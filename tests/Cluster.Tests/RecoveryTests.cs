@@ -121,6 +121,16 @@ public sealed class RecoveryTests(TrainingRuns runs, ITestOutputHelper output) :
         Assert.Equal(survivors, recovered.WorkerKeys);
         Assert.Contains("lost with its silo", recovered.LastRecovery!.Cause);
 
+        // The run's series moved with its coordinator: the new silo reports them (the move counted
+        // once), the other survivor reports none of them, so nothing is counted twice.
+        string newHome = await cluster.Client.SiloOf(coordinator) ?? throw new InvalidOperationException("the coordinator is not active on any silo");
+        string run = $"run=\"{request.RunId}\"";
+        var served = (await cluster.Metrics(newHome)).Split('\n');
+        Assert.Contains(served, l => l.StartsWith("gpt1_recoveries_total{", StringComparison.Ordinal) && l.Contains(run) && l.Contains("reason=\"coordinator_moved\"") && l.EndsWith(" 1"));
+        Assert.Contains(served, l => l.StartsWith("gpt1_train_steps_total{", StringComparison.Ordinal) && l.Contains(run));
+        string other = cluster.Silos.Single(s => s != victim && s.Name != newHome).Name;
+        Assert.DoesNotContain((await cluster.Metrics(other)).Split('\n'), l => l.StartsWith("gpt1_train_steps_total{", StringComparison.Ordinal) && l.Contains(run));
+
         var (code, stdout, stderr) = await following;
         output.WriteLine(stderr);
         Assert.True(code == 0, $"the following client exited with {code}:\n{stderr}\n{context}");
@@ -207,11 +217,16 @@ public sealed class RecoveryTests(TrainingRuns runs, ITestOutputHelper output) :
     private sealed class Cluster : IAsyncDisposable
     {
         private RedisServer? redis;
+        private readonly Dictionary<string, int> metricsPorts = new();
+        private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
         public string Id { get; private init; } = "";
         public SiloProcess[] Silos { get; private set; } = [];
         public ClusterClient Client { get; private set; } = null!;
         public string Logs => SiloProcess.Logs(Silos);
+
+        /// <summary>What silo <paramref name="name"/> serves on /metrics now.</summary>
+        public Task<string> Metrics(string name) => http.GetStringAsync($"http://127.0.0.1:{metricsPorts[name]}/metrics");
 
         public static async Task<Cluster> StartAsync(string name, string transport)
         {
@@ -225,7 +240,9 @@ public sealed class RecoveryTests(TrainingRuns runs, ITestOutputHelper output) :
                 cluster.Silos = [];
                 foreach (var silo in new[] { "c0", "c1", "c2" })
                 {
-                    silos.Add(await SiloProcess.StartAsync(silo, environment, flags));
+                    int metrics = SiloProcess.FreePort();
+                    silos.Add(await SiloProcess.StartAsync(silo, environment, [.. flags, "--metrics-port", $"{metrics}"]));
+                    cluster.metricsPorts[silo] = metrics;
                     cluster.Silos = [.. silos];
                 }
                 cluster.Client = await ClusterClient.ConnectAsync(cluster.Id, [.. silos.Select(s => s.Gateway)]);
@@ -241,6 +258,7 @@ public sealed class RecoveryTests(TrainingRuns runs, ITestOutputHelper output) :
 
         public async ValueTask DisposeAsync()
         {
+            http.Dispose();
             if (Client is not null) await Client.DisposeAsync();
             foreach (var silo in Silos) await silo.DisposeAsync();
             if (redis is not null) await redis.DisposeAsync();
