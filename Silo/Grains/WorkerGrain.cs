@@ -98,12 +98,8 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
             var (a, r) = Current(generation);
             computing = c = (generation, step, Compute(a, r, collective!, step, globalTokens), DateTime.UtcNow);
         }
-        using (var waited = new CancellationTokenSource())
-        {
-            if (await Task.WhenAny(c.Work, Task.Delay(wait, waited.Token)) != c.Work)
-                return new ComputePoll(null, backwardDone == (generation, step)); // still running: the coordinator asks again
-            waited.Cancel();
-        }
+        if (!await Within(c.Work, wait))
+            return new ComputePoll(null, backwardDone == (generation, step)); // still running: the coordinator asks again
         return new ComputePoll(await c.Work, Exchanging: true);
     }
 
@@ -142,13 +138,17 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
             var (a, r) = Current(generation);
             evaluating = e = (generation, step, Evaluate(a, r, maxTokens, microBatches));
         }
-        using (var waited = new CancellationTokenSource())
-        {
-            if (await Task.WhenAny(e.Work, Task.Delay(wait, waited.Token)) != e.Work)
-                return new EvalPoll(null); // still running: the coordinator asks again
-            waited.Cancel();
-        }
+        if (!await Within(e.Work, wait)) return new EvalPoll(null); // still running: the coordinator asks again
         return new EvalPoll(await e.Work);
+    }
+
+    /// <summary>Whether <paramref name="work"/> ends within <paramref name="wait"/> (a poll's bounded wait; the work goes on either way).</summary>
+    private static async Task<bool> Within(Task work, TimeSpan wait)
+    {
+        using var waited = new CancellationTokenSource();
+        if (await Task.WhenAny(work, Task.Delay(wait, waited.Token)) != work) return false;
+        waited.Cancel();
+        return true;
     }
 
     /// <summary>

@@ -38,13 +38,15 @@ internal sealed class WorkerRoster(IGrainFactory grains, IClusterMembershipServi
     /// </summary>
     public async Task<List<WorkerInfo>> Discover(int maxWorkers, double stepTimeoutSeconds)
     {
+        var sittingOut = SittingOut;
+        var deadSilos = sittingOut.Where(a => a.Reason == BlameRule.Dead).Select(a => SiloNamePlacement.SiloOf(a.Worker)).ToHashSet();
         var names = membership.CurrentSnapshot.Members.Values
-            .Where(m => m.Status == SiloStatus.Active)
+            .Where(m => m.Status == SiloStatus.Active && !deadSilos.Contains(m.Name))
             .Select(m => m.Name)
-            .Where(name => !SittingOut.Any(a => a.Reason == BlameRule.Dead && SiloNamePlacement.SiloOf(a.Worker) == name))
             .Order(StringComparer.Ordinal)
             .ToList();
-        var perSilo = await Task.WhenAll(names.Select(name => WorkersOf(name, stepTimeoutSeconds)));
+        var skip = sittingOut.Select(a => a.Worker).ToHashSet();
+        var perSilo = await Task.WhenAll(names.Select(name => WorkersOf(name, skip, stepTimeoutSeconds)));
         SilentSilos = perSilo.Count(w => w is null);
         var found = perSilo.SelectMany(w => w ?? []).ToList();
         foreach (var w in found) dataEndpoints[w.Key] = w.DataEndpoint;
@@ -52,7 +54,7 @@ internal sealed class WorkerRoster(IGrainFactory grains, IClusterMembershipServi
     }
 
     /// <summary>The workers of one silo that answer and are not sitting out; null if the silo does not answer.</summary>
-    private async Task<List<WorkerInfo>?> WorkersOf(string silo, double stepTimeoutSeconds)
+    private async Task<List<WorkerInfo>?> WorkersOf(string silo, IReadOnlySet<string> sittingOut, double stepTimeoutSeconds)
     {
         string[] devices;
         try
@@ -64,7 +66,6 @@ internal sealed class WorkerRoster(IGrainFactory grains, IClusterMembershipServi
             log.LogWarning("Silo {Silo} did not answer ({Error}); leaving it out", silo, e.Message);
             return null;
         }
-        var sittingOut = SittingOut.Select(a => a.Worker).ToHashSet();
         var candidates = Enumerable.Range(0, devices.Length).Select(i => $"{silo}/{i}")
             .Where(key => !sittingOut.Contains(key))
             .Select(key => grains.GetGrain<IWorkerGrain>(key)).ToList();

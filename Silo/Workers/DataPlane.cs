@@ -315,7 +315,7 @@ public sealed class DataPlane : IAsyncDisposable
     private static Frame Parse(byte[] header, TcpClient client)
     {
         if (BinaryPrimitives.ReadInt32LittleEndian(header) != Magic)
-            throw new InvalidDataException($"a connection from {client.Client.RemoteEndPoint} sent something that is not a Gpt1Cluster frame");
+            throw new InvalidDataException($"a connection from {RemoteOf(client)} sent something that is not a Gpt1Cluster frame");
         var frame = new Frame((FrameKind)BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4)),
             BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)), BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16)),
             BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(24)), BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(28)),

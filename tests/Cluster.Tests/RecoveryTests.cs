@@ -144,11 +144,11 @@ public sealed class RecoveryTests(TrainingRuns runs, ITestOutputHelper output) :
         AssertCompleteRun(status, request.CheckpointDir!, context);
     }
 
-    private PretrainRequest Request(string runId, string checkpoints) =>
-        runs.Request(runId, Steps, checkpoints, checkpointEvery: 10) with
-        {
-            Epochs = (int)((Steps + runs.Sampler().StepsPerEpoch - 1) / runs.Sampler().StepsPerEpoch),
-        };
+    private PretrainRequest Request(string runId, string checkpoints)
+    {
+        long perEpoch = runs.Sampler().StepsPerEpoch;
+        return runs.Request(runId, Steps, checkpoints, checkpointEvery: 10) with { Epochs = (int)((Steps + perEpoch - 1) / perEpoch) };
+    }
 
     /// <summary>Every step's batch counted once (none lost or repeated by the recovery), and the parameters of a single process.</summary>
     private void AssertCompleteRun(RunStatus status, string checkpoints, string context)
