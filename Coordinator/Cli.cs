@@ -9,9 +9,17 @@ public static class Cli
     /// <summary>Exit code of a run stopped by bad input (a config, a path, a flag).</summary>
     public const int UserError = 2;
 
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    public static Task<int> InvokeAsync(RootCommand root, string[] args) => InvokeAsync(root, args, Console.Error);
+
+    /// <param name="error">Where this method's own one-line messages go (the commands print to the console)</param>
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter error)
     {
         var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        {
+            error.WriteLine($"gpt1: {ParseErrors.Describe(parsed)}");
+            return UserError;
+        }
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration
@@ -22,22 +30,22 @@ public static class Cli
         }
         catch (Exception e) when (e is UserInputException or ConfigException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
         {
-            Console.Error.WriteLine($"gpt1: {e.Message}");
+            error.WriteLine($"gpt1: {e.Message}");
             return UserError;
         }
         catch (Commands.Pretrain.RunUnreachableException e)
         {
-            Console.Error.WriteLine($"gpt1: {e.Message}");
+            error.WriteLine($"gpt1: {e.Message}");
             return 1;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("gpt1: cancelled");
+            error.WriteLine("gpt1: cancelled");
             return 130;
         }
         catch (Exception e)
         {
-            return Unexpected(e, Console.Error, Path.GetTempPath());
+            return Unexpected(e, error, Path.GetTempPath());
         }
     }
 

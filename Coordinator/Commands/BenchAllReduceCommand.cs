@@ -18,7 +18,7 @@ public static class BenchAllReduceCommand
     public static Command Create()
     {
         var silos = Options.Positive("--silos", "Silo processes (one rank each)", 2);
-        var numel = new Option<long>("--numel") { Description = "fp32 values to all-reduce (GPT-1's gradient: 116534784)", DefaultValueFactory = _ => 116_534_784 };
+        var numel = Options.Number("--numel", "fp32 values to all-reduce (GPT-1's gradient: 116534784)", 1, 1L << 31, 116_534_784L);
         var repeats = Options.Positive("--repeats", "Timed all-reduces after one warm-up", 5);
         var comm = new Option<CommDtype>("--comm-dtype") { Description = "Reduce-scatter dtype", DefaultValueFactory = _ => CommDtype.Fp32 };
         var transport = new Option<Transport>("--transport")
@@ -88,7 +88,7 @@ public static class BenchAllReduceCommand
                 gloo_busbw_gbps = peer?.GetProperty("busbw_gbps").GetDouble(),
                 ratio_vs_gloo = glooBest is double g ? Math.Round(g / best, 3) : (double?)null,
             };
-            Console.WriteLine(json ? JsonSerializer.Serialize(report)
+            Console.WriteLine(json ? JsonLine.Of(report)
                 : $"{n} silos ({report.transport}), {numel:N0} fp32 values: {best:F3} s (reduce-scatter {fastest.ReduceScatter:F3} s + all-gather {fastest.AllGather:F3} s; algbw {report.algbw_gbps} GB/s, busbw {report.busbw_gbps} GB/s)" +
                   (glooBest is double gb ? $"; gloo {gb:F3} s; ours is {report.ratio_vs_gloo}× gloo's speed" : "; gloo not run"));
             return 0;

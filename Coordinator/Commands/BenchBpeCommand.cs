@@ -11,14 +11,14 @@ public static class BenchBpeCommand
     public static Command Create(string name = "bpe")
     {
         var corpus = new Option<string>("--corpus") { Description = "A corpus file, folder or glob: .txt or .txt.gz (one document per file), .jsonl (a \"text\" field), .parquet (a \"text\" column)", Required = true };
-        var merges = new Option<int>("--merges") { Description = "Merges to learn", DefaultValueFactory = _ => 40_000 };
+        var merges = Options.Number("--merges", "Merges to learn", 0, Options.MaxCount, 40_000);
         var json = Options.Json();
         var command = new Command(name, "BPE training speed: word counting and merging, wall time") { corpus, merges, json };
         command.SetAction(parse =>
         {
             var result = Run(parse.GetValue(corpus)!, BpeCommand.ToOptions(parse.GetValue(merges), new BpeTrainerOptions().MinCharacterCount));
             Console.WriteLine(parse.GetValue(json)
-                ? JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true })
+                ? JsonLine.Of(result)
                 : $"Corpus: {result.CorpusBytes / 1e6:F1} MB, {result.Words:N0} words ({result.DistinctWords:N0} distinct), {Environment.ProcessorCount} cores.\n" +
                   $"  counting words  {result.CountingSeconds,8:F1} s  ({result.CorpusBytes / 1e6 / result.CountingSeconds:F1} MB/s)\n" +
                   $"  merging         {result.MergingSeconds,8:F1} s  ({result.Merges:N0} merges, {result.Merges / result.MergingSeconds:N0} merges/s)\n" +

@@ -101,7 +101,7 @@ public static class BenchClusterCommand
             cluster_peak_rss_mib = clusterPeak,
             replicas_gradients_moments_mib = Math.Round(replicaMiB, 1),
         };
-        Console.WriteLine(json ? JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = false })
+        Console.WriteLine(json ? JsonLine.Of(report)
             : $"{workers} workers: {report.cluster_tokens_per_second:N0} tok/s vs single process {report.single_tokens_per_second:N0} tok/s (ratio {report.ratio}); " +
               $"step {report.cluster_seconds_median}s = compute {report.compute_seconds_median} + data {report.data_wait_seconds_median} + reduce-scatter {report.reduce_scatter_seconds_median} + update/all-gather {report.update_all_gather_seconds_median}; " +
               $"peak RSS {clusterPeak:F0} MiB (single {singlePeak:F0}) for {replicaMiB:F0} MiB of replicas, gradients and moments");

@@ -55,7 +55,7 @@ public static class BenchDataCommand
             tokens_per_second = Math.Round(tokens / seconds),
             steps_per_second = Math.Round(steps / seconds, 1),
         };
-        Console.WriteLine(json ? JsonSerializer.Serialize(report)
+        Console.WriteLine(json ? JsonLine.Of(report)
             : $"{report.tokens_per_second:N0} tokens/s to {consumers} consumers ({report.steps_per_second} steps/s of {batch}×{ctx + 1} tokens)");
         return 0;
     }

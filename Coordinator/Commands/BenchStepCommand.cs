@@ -21,8 +21,8 @@ public static class BenchStepCommand
         var batch = Options.Positive("--batch", "Sequences per step", 1);
         var ctx = Options.Positive("--ctx", "Tokens per sequence", 512);
         var steps = Options.Positive("--steps", "Steps to run (the first is warm-up)", 4);
-        var dropout = new Option<double?>("--dropout") { Description = "Override every dropout rate (default: the config's, 0.1 for the presets)" };
-        var seed = new Option<long>("--seed") { Description = "Seed for the init and the random tokens", DefaultValueFactory = _ => 0 };
+        var dropout = Options.Dropout("Override every dropout rate (default: the config's, 0.1 for the presets)");
+        var seed = Options.Seed<long>("Seed for the init and the random tokens");
         var json = Options.Json();
         var command = new Command("step", "Time one training step (forward, backward, update) on random tokens")
             { config, batch, ctx, steps, dropout, seed, json };
@@ -83,7 +83,7 @@ public static class BenchStepCommand
             peak_rss_mib = ProcessMemory.PeakResidentMiB() is double peak ? Math.Round(peak, 1) : double.NaN,
             threads = torch.get_num_threads(),
         };
-        Console.WriteLine(json ? JsonSerializer.Serialize(report)
+        Console.WriteLine(json ? JsonLine.Of(report)
             : $"{report.tokens_per_second} tokens/s (median step {report.step_seconds_median} s), first loss {report.first_loss}, peak RSS {report.peak_rss_mib} MiB");
         return 0;
     }

@@ -24,7 +24,7 @@ public static class BenchTokenizeCommand
         command.SetAction(parse =>
         {
             var result = Run(parse.GetValue(vocab)!, parse.GetValue(text)!);
-            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }) : Describe(result));
+            Console.WriteLine(parse.GetValue(json) ? JsonLine.Of(result) : Describe(result));
             return result.IdsMatch ? 0 : 1;
         });
         return command;

@@ -20,8 +20,8 @@ public static class EvalCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, or a run's checkpoint dir (its newest checkpoint is used)", Required = true };
         var data = new Option<string>("--data") { Description = "A prepared directory (gpt1 prepare) whose val split is measured", Required = true };
-        var tokens = new Option<long?>("--eval-tokens") { Description = "Val tokens measured (default: the run's --eval-tokens, else 1,000,000)" };
-        var ctx = new Option<int?>("--ctx") { Description = "Tokens per sequence (default: the run's, else the model's context)" };
+        var tokens = Options.Number<long>("--eval-tokens", "Val tokens measured (default: the run's --eval-tokens, else 1,000,000)", 1, long.MaxValue);
+        var ctx = Options.Number<int>("--ctx", "Tokens per sequence (default: the run's, else the model's context)", 1, Options.MaxCount);
         var json = Options.Json();
         var command = new Command("eval", "Validation loss of a checkpoint on a prepared val split, in this process") { checkpoint, data, tokens, ctx, json };
         command.SetAction(parse =>

@@ -24,12 +24,12 @@ public static class TrainCommand
         var steps = Options.Positive("--steps", "Updates to run (the cosine schedule reaches 0 at the last)", 1200);
         var batch = Options.Positive("--batch", "Sequences per update", 8);
         var ctx = Options.Positive("--ctx", "Tokens per sequence", 128);
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (GPT-1: 2.5e-4 for the full model)", DefaultValueFactory = _ => 5e-4 };
-        var warmup = new Option<long>("--warmup") { Description = "Linear warmup updates (GPT-1: 2000)", DefaultValueFactory = _ => 50 };
-        var seed = new Option<long>("--seed") { Description = "Seed for the init, the data order and sampling", DefaultValueFactory = _ => 0 };
+        var lr = new RangedOption<double>("--lr", "Peak learning rate (GPT-1: 2.5e-4 for the full model)", 0, 1, minExclusive: true) { DefaultValueFactory = _ => 5e-4 };
+        var warmup = Options.Number("--warmup", "Linear warmup updates (GPT-1: 2000)", 0, long.MaxValue, 50L);
+        var seed = Options.Seed<long>("Seed for the init, the data order and sampling");
         var output = new Option<string?>("--out") { Description = "Where to write the final checkpoint (default: runs/train next to the data)" };
         var prompt = new Option<string>("--prompt") { Description = "Text to continue when training ends", DefaultValueFactory = _ => "the old man looked at her and" };
-        var sampleTokens = new Option<int>("--sample-tokens") { Description = "Tokens to sample after the prompt (0: none)", DefaultValueFactory = _ => 40 };
+        var sampleTokens = Options.Number("--sample-tokens", "Tokens to sample after the prompt (0: none)", 0, Options.MaxCount, 40);
         var json = Options.Json();
         var command = new Command("train", "Pretrain in this process; with no --data, the one-machine demo on the bundled sample")
             { data, config, steps, batch, ctx, lr, warmup, seed, output, prompt, sampleTokens, json };
@@ -49,6 +49,7 @@ public static class TrainCommand
         dataDir ??= SampleData.EnsurePrepared();
         if (!Directory.Exists(dataDir)) throw new UserInputException($"--data {dataDir} does not exist; run gpt1 prepare first");
         using var shards = TokenShards.Open(dataDir);
+        shards.Verify();
         string tokenizerDir = Path.Combine(dataDir, "tokenizer");
         var tokenizer = Gpt1Tokenizer.Load(tokenizerDir);
         if (tokenizer.Hash != shards.Manifest.Tokenizer.Hash)
@@ -56,7 +57,7 @@ public static class TrainCommand
         var model = GptConfig.Load(configName, shards.Manifest.VocabSize);
         var options = new LocalRunOptions { Model = model, Optimizer = optimizer, Batch = batch, Context = ctx, Steps = steps, Seed = seed };
         using var run = new LocalRun(options, shards);
-        var print = new TrainingProgressPrinter(json, run.StepsPerEpoch);
+        var print = new TrainingProgressPrinter(json, run.StepsPerEpoch, (long)batch * ctx);
         if (!json)
             Console.Error.WriteLine($"Training {configName} ({run.Parameters.Count:N0} parameters) on {dataDir}: {steps} updates of {batch}×{ctx} tokens, {run.StepsPerEpoch} updates per epoch, lr {optimizer.LearningRate} (warmup {optimizer.WarmupSteps}, cosine to 0)");
         run.Run(print.Report, cancel);
