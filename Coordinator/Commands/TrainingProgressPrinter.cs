@@ -4,13 +4,20 @@ using Gpt1Cluster.Silo.Training;
 namespace Gpt1Cluster.Coordinator.Commands;
 
 /// <summary>
-/// Training progress: with --json one object per reported step on stdout; otherwise a line on
-/// stderr about 20 times per run (and every step for the first few), so logs stay short.
+/// Training progress: with --json one object per reported step on stdout; otherwise a
+/// <see cref="ProgressLine"/> on stderr about 20 times per run (and every step for the first few),
+/// so logs stay short.
 /// </summary>
-public sealed class TrainingProgressPrinter(bool json, long stepsPerEpoch)
+public sealed class TrainingProgressPrinter(bool json, long stepsPerEpoch, long tokensPerStep)
 {
+    private ProgressLine? line;
+    private TimeSpan lastElapsed;
+
     public void Report(LocalRunProgress p)
     {
+        line ??= new ProgressLine(p.TotalSteps, stepsPerEpoch, ProgressLine.OnTerminal);
+        line.Add(p.Loss, null, tokensPerStep, (p.Elapsed - lastElapsed).TotalSeconds);
+        lastElapsed = p.Elapsed;
         long every = Math.Max(1, p.TotalSteps / 20);
         if (p.Step > 3 && p.Step % every != 0 && p.Step != p.TotalSteps) return;
         if (json)
@@ -22,7 +29,6 @@ public sealed class TrainingProgressPrinter(bool json, long stepsPerEpoch)
             }));
             return;
         }
-        double epochs = (double)p.Step / stepsPerEpoch;
-        Console.Error.WriteLine($"step {p.Step,6}/{p.TotalSteps} | epoch {epochs,5:F2} | loss {p.Loss,7:F4} | lr {p.LearningRate:E2} | {p.TokensPerSecond,8:N0} tok/s | ETA {p.Remaining:hh\\:mm\\:ss}");
+        Console.Error.WriteLine(line.Take(p.Step, p.LearningRate));
     }
 }

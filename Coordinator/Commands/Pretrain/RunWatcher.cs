@@ -19,6 +19,7 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
     public static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(15);
 
     private readonly Stopwatch sinceLine = Stopwatch.StartNew();
+    private ProgressLine? line;
     private string? lastEvent;
     private long lastStep;
     private string RunId => coordinator.GetPrimaryKeyString();
@@ -81,15 +82,12 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
             }, StepJson));
             return;
         }
+        line ??= new ProgressLine(status.TotalSteps, status.StepsPerEpoch, ProgressLine.OnTerminal);
+        line.Add(r.Loss, r.GradNorm, r.Tokens, r.Seconds);
         if (r.Step > 3 && r.Step != status.TotalSteps && sinceLine.Elapsed < LineEvery && r.ValLoss is null) return;
         sinceLine.Restart();
-        double epochs = status.StepsPerEpoch > 0 ? (double)r.Step / status.StepsPerEpoch : 0;
-        var eta = status.TokensPerSecond > 0 && status.TotalSteps > r.Step
-            ? TimeSpan.FromSeconds((status.TotalSteps - r.Step) * (double)r.Tokens / status.TokensPerSecond)
-            : TimeSpan.Zero;
-        Console.Error.WriteLine($"step {r.Step,6}/{status.TotalSteps} | epoch {epochs,6:F2} | loss {r.Loss,7:F4} | lr {r.LearningRate:E2} | " +
-            $"{r.Tokens / r.Seconds,8:N0} tok/s | {r.Workers} workers | ETA {eta:d\\.hh\\:mm\\:ss}" +
-            (r.ValLoss is double val ? $" | val {val:F3} (ppl {Math.Exp(val):F1})" : ""));
+        string suffix = $"{r.Workers} workers" + (r.ValLoss is double val ? $" | val {val:F3} (ppl {Math.Exp(val):F1})" : "");
+        Console.Error.WriteLine(line.Take(r.Step, r.LearningRate, suffix));
     }
 
     private void Event(RunStatus status)
@@ -122,8 +120,9 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
             }));
             return;
         }
-        Console.WriteLine($"run {s.RunId}: {s.State.ToString().ToLowerInvariant()} at step {s.Step}/{s.TotalSteps} (epoch {s.Epoch}), " +
-            $"{s.Tokens:N0} tokens, loss {s.Last?.Loss:F4}, {s.Workers} worker(s), {s.Recoveries} recoveries" +
+        string epoch = s.StepsPerEpoch > 0 ? $"{(double)s.Step / s.StepsPerEpoch:F2}" : $"{s.Epoch}";
+        Console.WriteLine($"run {s.RunId}: {s.State.ToString().ToLowerInvariant()} at step {s.Step}/{s.TotalSteps} (epoch {epoch}), " +
+            $"{s.Tokens:N0} tokens" + (s.Last is null ? "" : $", loss {s.Last.Loss:F4}") + $", {s.Workers} worker(s), {s.Recoveries} recoveries" +
             (s.ValLoss is double val ? $"\n  val_loss {val:F4}  val_ppl {Math.Exp(val):F2}  (after step {s.ValStep})" : "") +
             (s.LastCheckpoint is null ? "" : $"\n  checkpoint {s.LastCheckpoint}") +
             (s.LossPlot is null ? "" : $"\n  loss plot {s.LossPlot}") +
