@@ -11,26 +11,35 @@ public static class BpeCommand
     private static Command CreateTrain()
     {
         var corpus = new Option<string>("--corpus") { Description = "A corpus file, folder or glob: .txt or .txt.gz (one document per file), .jsonl (a \"text\" field), .parquet (a \"text\" column)", Required = true };
-        var merges = new Option<int>("--merges") { Description = "Merges to learn (GPT-1: 40000)", DefaultValueFactory = _ => 40_000 };
+        var merges = Options.Number("--merges", "Merges to learn (GPT-1: 40000)", 0, Options.MaxCount, 40_000);
         var output = new Option<string>("--out") { Description = "Folder to write vocab.json and merges.txt into", Required = true };
-        var minCharacterCount = new Option<long>("--min-char-count")
-        {
-            Description = "Characters seen fewer times stay out of the alphabet and encode as <unk>",
-            DefaultValueFactory = _ => new BpeTrainerOptions().MinCharacterCount,
-        };
+        var minCharacterCount = Options.Number("--min-char-count", "Characters seen fewer times stay out of the alphabet and encode as <unk>",
+            1, long.MaxValue, new BpeTrainerOptions().MinCharacterCount);
+        var force = new Option<bool>("--force") { Description = "Replace a vocabulary already in --out" };
         var command = new Command("train", "Learn BPE merges from a corpus and write vocab.json + merges.txt")
         {
-            corpus, merges, output, minCharacterCount,
+            corpus, merges, output, minCharacterCount, force,
         };
         command.SetAction(parse =>
         {
             var options = ToOptions(parse.GetValue(merges), parse.GetValue(minCharacterCount));
+            RequireNoVocabulary(parse.GetValue(output)!, parse.GetValue(force));
             var result = Train(parse.GetValue(corpus)!, options);
             var files = result.WriteTo(parse.GetValue(output)!);
             Console.Error.WriteLine($"Wrote {result.Tokens.Count:N0} tokens and {result.Merges.Count:N0} merges to {files.VocabPath} and {files.MergesPath}.");
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A vocabulary is what prepared data and checkpoints are tied to: replacing one takes --force, checked before training starts.</summary>
+    private static void RequireNoVocabulary(string output, bool force)
+    {
+        var existing = new[] { VocabularyFiles.HuggingFaceVocabName, VocabularyFiles.HuggingFaceMergesName }
+            .Where(name => File.Exists(Path.Combine(output, name))).ToArray();
+        if (existing.Length > 0 && !force)
+            throw new UserInputException($"--out {output} already holds a vocabulary ({string.Join(", ", existing)}); " +
+                "data prepared and models trained with it would no longer match it. Choose another --out, or pass --force to replace it");
     }
 
     public static BpeTrainerOptions ToOptions(int merges, long minCharacterCount)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Gpt1Cluster.Data.Corpus;
 using Gpt1Cluster.Data.Preparation;
 using Gpt1Cluster.Data.Tokenization;
+using Gpt1Cluster.Silo.Training;
 
 namespace Gpt1Cluster.Coordinator.Commands;
 
@@ -24,20 +25,13 @@ public static class PrepareCommand
         };
         var vocab = new Option<string?>("--vocab") { Description = "Directory of an existing GPT-1 vocabulary (encoder_bpe_40000.json, vocab_40000.bpe)" };
         var trainBpe = new Option<bool>("--train-bpe") { Description = "Learn a BPE vocabulary from the corpus instead of loading one" };
-        var merges = new Option<int>("--merges") { Description = "BPE merges to learn with --train-bpe (GPT-1: 40000)", DefaultValueFactory = _ => 40_000 };
+        var merges = Options.Number("--merges", "BPE merges to learn with --train-bpe (GPT-1: 40000)", 0, Options.MaxCount, 40_000);
         var output = new Option<string>("--out") { Description = "Directory for the shards and manifest.json; must be empty or new (see --force)", Required = true };
-        var valFraction = new Option<double>("--val-fraction")
-        {
-            Description = "Fraction of documents held out for validation, chosen by whole document",
-            DefaultValueFactory = _ => PrepareOptions.DefaultValFraction,
-        };
-        var seed = new Option<long>("--seed") { Description = "Seed of the train/val split (recorded in the manifest)", DefaultValueFactory = _ => 0 };
-        var tokensPerShard = new Option<long>("--tokens-per-shard")
-        {
-            Description = "Tokens per shard file (64 Mi = 128 MiB of uint16)",
-            DefaultValueFactory = _ => PrepareOptions.DefaultTokensPerShard,
-        };
-        var workers = new Option<int>("--workers") { Description = "Encoding threads (the output does not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var valFraction = Options.Number("--val-fraction", "Fraction of documents held out for validation, chosen by whole document",
+            0, 0.99, PrepareOptions.DefaultValFraction);
+        var seed = Options.Seed<long>("Seed of the train/val split (recorded in the manifest)");
+        var tokensPerShard = Options.Number("--tokens-per-shard", "Tokens per shard file (64 Mi = 128 MiB of uint16)", 1, 1L << 32, PrepareOptions.DefaultTokensPerShard);
+        var workers = Options.Positive("--workers", "Encoding threads (the output does not depend on it)", Environment.ProcessorCount, max: 1024);
         var force = new Option<bool>("--force") { Description = "Replace a previous prepare's shards and manifest in --out (other files are kept)" };
         var json = Options.Json();
 
@@ -69,6 +63,7 @@ public static class PrepareCommand
         {
             var files = CorpusPaths.Resolve(corpusArgs);
             PreparedDirectory.Check(output, force);
+            WritableFolder.Require(output, "--out");
             var (tokenizer, tokenizerFiles) = LoadTokenizer(vocabDir, trainBpe, merges, files);
             using var trainedVocabulary = trainBpe ? new TemporaryFolder(Path.GetDirectoryName(tokenizerFiles[0])!) : null;
             var preparer = new CorpusPreparer(new PrepareOptions
@@ -89,7 +84,7 @@ public static class PrepareCommand
 
             if (report.ValDocuments == 0 && valFraction > 0)
                 Console.Error.WriteLine($"gpt1 prepare: warning: the corpus has {report.Documents} document(s), too few to hold any out; val is empty");
-            Console.Out.WriteLine(json ? JsonSerializer.Serialize(report, ReportJson) : Table(report));
+            Console.Out.WriteLine(json ? JsonLine.Of(report) : Table(report));
         }
         catch (Exception e) when (e is CorpusException or PrepareException)
         {
@@ -119,7 +114,6 @@ public static class PrepareCommand
         return (Gpt1Tokenizer.Load(trained), [written.VocabPath, written.MergesPath]);
     }
 
-    static readonly JsonSerializerOptions ReportJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     static string Table(PrepareReport r) => string.Create(CultureInfo.InvariantCulture, $"""
         prepared {r.OutputDirectory}

@@ -103,6 +103,7 @@ public sealed partial class CoordinatorGrain(
         error = null;
         digest = null;
         await Prepare(resumed);
+        if (saved.Step >= stopAt) return await AlreadyFinished(folder, saved);
         var found = await Discover(resumed.MaxWorkers);
         RequireWorkers(found.Count, resumed.MinWorkers);
         await Form(found, new WorkerStart(resumed.Seed, folder), saved.Step, saved.Tokens);
@@ -112,6 +113,16 @@ public sealed partial class CoordinatorGrain(
         lastEvent = (lastEvent is { } skipped && skipped.StartsWith("skipped", StringComparison.Ordinal) ? skipped + "; " : "")
             + $"resumed from {folder} with {found.Count} worker(s)";
         await Launch();
+        return await Status();
+    }
+
+    /// <summary>A resume of a run whose newest checkpoint is its last step: nothing to train, so say it is finished.</summary>
+    private async Task<RunStatus> AlreadyFinished(string folder, RunCheckpointState saved)
+    {
+        (step, tokens, lastCheckpoint, lastCheckpointStep) = (saved.Step, saved.Tokens, folder, saved.Step);
+        (valLoss, valStep) = (saved.ValLoss, saved.ValStep);
+        state = RunState.Finished;
+        lastEvent = $"already finished at step {saved.Step}; nothing to resume";
         return await Status();
     }
 
@@ -176,6 +187,7 @@ public sealed partial class CoordinatorGrain(
     {
         run.Model.Validate().RequireContext(run.Data.Context);
         run.Optimizer.Validate();
+        if (run.CheckpointDir is string checkpoints) WritableFolder.Require(checkpoints, "--checkpoint-dir", "every silo");
         if (run.Epochs < 1) throw new ConfigException($"epochs: must be ≥ 1 (got {run.Epochs})");
         if (!(run.StepTimeoutSeconds > 0)) throw new ConfigException($"step_timeout_seconds: must be > 0 (got {run.StepTimeoutSeconds})");
         var info = await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data);
@@ -185,6 +197,8 @@ public sealed partial class CoordinatorGrain(
             throw new ConfigException($"{run.Data.Directory} was tokenized with a different vocabulary (sha256 {info.TokenizerHash[..12]}…) than this run ({run.TokenizerHash[..12]}…)");
         validation = RunValidation.For(run, info);
         if (validation.Skipped is { } why) log.LogWarning("Run {Run}: {Why}", run.RunId, why);
+        if (info.TrainTokens < run.Data.Context + 1L)
+            throw new ConfigException($"{run.Data.Directory} holds {info.TrainTokens:N0} train tokens; one sequence of --ctx {run.Data.Context} needs {run.Data.Context + 1:N0}: prepare more text, or pass a smaller --ctx");
         sampler = new SequenceSampler(info.TrainTokens, run.Data.Context, run.Data.GlobalBatch, run.Data.Seed);
         long total = sampler.StepsPerEpoch * run.Epochs;
         stopAt = run.MaxSteps > 0 ? Math.Min(run.MaxSteps, total) : total;

@@ -28,6 +28,7 @@ public sealed class DataGrain : Grain, IDataGrain, IDisposable
             var opened = TokenShards.Open(plan.Directory);
             try
             {
+                opened.Verify(); // a corrupt shard is named now, not blamed on the workers steps later
                 sampler = new SequenceSampler(opened.Train.Length, plan.Context, plan.GlobalBatch, plan.Seed);
             }
             catch

@@ -31,7 +31,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder();
         if (metricsPort > 0) builder.Services.AddGpt1Metrics(metricsPort, IPAddress.Loopback);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning)
+        builder.Logging.ToStandardError().SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Orleans", LogLevel.Error) // start-up advice (server GC, …) is noise in a CLI
             .AddFilter("Microsoft", LogLevel.Error);
         builder.UseOrleans(silo => silo

@@ -10,7 +10,8 @@ public sealed record SamplingOptions(int MaxTokens = 64, double Temperature = 0.
 /// <summary>Autoregressive sampling from a GPT-1, one token at a time over the last n_positions ids.</summary>
 public static class TextSampler
 {
-    public static List<int> Continue(Gpt1Model model, IReadOnlyList<int> prompt, SamplingOptions options)
+    /// <param name="sampled">Called with each token as it is sampled, so a caller can stream the text</param>
+    public static List<int> Continue(Gpt1Model model, IReadOnlyList<int> prompt, SamplingOptions options, Action<int>? sampled = null)
     {
         if (prompt.Count == 0) throw new ArgumentException("the prompt encodes to no tokens; give some text");
         if (options.Temperature < 0) throw new ArgumentException($"temperature must be ≥ 0 (got {options.Temperature})");
@@ -40,6 +41,7 @@ public static class TextSampler
             }
             ids.Add(next);
             output.Add(next);
+            sampled?.Invoke(next);
         }
         return output;
     }

@@ -12,7 +12,8 @@ public sealed record CheckpointInfo(int FormatVersion, long Step, string Tokeniz
 
 /// <summary>
 /// A model checkpoint directory: config.json (HF names), params.bin (the flat fp32 parameters,
-/// little-endian, named_parameters order) and checkpoint.json, written last. The directory is
+/// little-endian, named_parameters order), tokenizer/ (a copy of the vocabulary) and
+/// checkpoint.json, written last. The directory is
 /// built under a temporary name and renamed into place, so a crash never leaves a half checkpoint.
 /// </summary>
 public static class ModelCheckpoint
@@ -27,6 +28,7 @@ public static class ModelCheckpoint
         model.Config.Save(Path.Combine(temp, "config.json"));
         byte[] bytes = ToBytes(flat.Values);
         File.WriteAllBytes(Path.Combine(temp, "params.bin"), bytes);
+        CheckpointTokenizer.CopyInto(temp, tokenizerDir);
         var info = new CheckpointInfo(FormatVersion, step, tokenizerHash, Path.GetFullPath(tokenizerDir), flat.Count, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         File.WriteAllText(Path.Combine(temp, "checkpoint.json"), JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);

@@ -28,7 +28,7 @@ public sealed record RunCheckpointState
 
 /// <summary>
 /// A run checkpoint: step-NNNNNNNN/ holding config.json, params.bin (flat fp32 parameters),
-/// checkpoint.json (so `gpt1 generate` reads it like a model checkpoint), one
+/// tokenizer/ (a copy of the vocabulary), checkpoint.json (so `gpt1 generate` reads it like a model checkpoint), one
 /// optim-START-END.bin per optimizer shard (exp_avg then exp_avg_sq, fp32) and run-state.json.
 /// Workers write into step-NNNNNNNN.tmp/; the coordinator writes run-state.json last and renames
 /// the folder, so a folder without the .tmp suffix is complete. Shards are stored by range, so a
@@ -57,6 +57,7 @@ public static class RunCheckpoint
 
     public static void WriteState(string folder, RunCheckpointState state, CheckpointInfo model)
     {
+        CheckpointTokenizer.CopyInto(folder, model.TokenizerDir);
         File.WriteAllText(Path.Combine(folder, "checkpoint.json"), JsonSerializer.Serialize(model, Json));
         File.WriteAllText(Path.Combine(folder, StateFile), JsonSerializer.Serialize(state, Json));
     }

@@ -43,7 +43,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         var endpoints = gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Endpoint).ToArray();
         if (endpoints.Length == 0) throw new UserInputException("--cluster: give at least one gateway as host:port (e.g. localhost:30000)");
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Error)
+        builder.Logging.ToStandardError().SetMinimumLevel(LogLevel.Error)
             .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None) // a failure to connect is reported below, once, without a stack trace
             .AddFilter("Orleans.Messaging", LogLevel.Critical)
             .AddFilter("Orleans.Runtime.Messaging", LogLevel.Critical);

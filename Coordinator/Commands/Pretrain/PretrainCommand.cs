@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
@@ -25,11 +26,11 @@ public static class PretrainCommand
     private static readonly Option<string?> Run = new("--run") { Description = "The run id (default: run-<UTC time>)" };
     private static readonly Option<string?> CheckpointDir = new("--checkpoint-dir") { Description = "Folder for step-NNNNNNNN checkpoints, readable and writable by every silo (default: runs/<run>/checkpoints)" };
     private static readonly Option<int> MinWorkers = Options.Positive("--min-workers", "Keep going after losing workers while at least this many remain", 1);
-    private static readonly Option<int> MaxWorkers = new("--max-workers") { Description = "Use at most this many of the cluster's workers (0: all)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> MaxWorkers = Options.Number("--max-workers", "Use at most this many of the cluster's workers (0: all)", 0, Options.MaxCount, 0);
     private static readonly Option<bool> Wait = new("--wait") { Description = "Follow the run until it ends (always on with --embedded); Ctrl+C detaches" };
     private static readonly Option<bool> Json = Options.Json();
-    private static readonly Option<int> MetricsPort = new("--metrics-port")
-        { Description = "With --embedded: serve /metrics (Prometheus), /healthz and /ready on this loopback port (default 0: none)", DefaultValueFactory = _ => 0 };
+    private static readonly Option<int> MetricsPort =
+        Options.Number("--metrics-port", "With --embedded: serve /metrics (Prometheus), /healthz and /ready on this loopback port (default 0: none)", 0, 65535, 0);
 
     public static Command Create() => new("pretrain", "Data-parallel pretraining on an Orleans cluster")
     {
@@ -40,23 +41,25 @@ public static class PretrainCommand
     {
         var data = new Option<string?>("--data") { Description = "A prepared directory (gpt1 prepare); with --embedded and no --data: the bundled sample" };
         var config = new Option<string?>("--config") { Description = "A preset (gpt1, tiny) or a HuggingFace openai-gpt config.json (default: gpt1; tiny for the sample demo)" };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training sequences", DefaultValueFactory = _ => 100 };
-        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many updates (the schedule then ends here too)" };
-        var batch = new Option<int?>("--batch") { Description = "Global sequences per update, split over the workers (GPT-1: 64)" };
-        var ctx = new Option<int?>("--ctx") { Description = "Tokens per sequence (GPT-1: 512)" };
-        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (GPT-1: 2.5e-4)" };
-        var warmup = new Option<long?>("--warmup") { Description = "Linear warmup updates (GPT-1: 2000)" };
-        var dropout = new Option<double?>("--dropout") { Description = "Override every dropout rate (GPT-1: 0.1)" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the init, the data order and dropout", DefaultValueFactory = _ => 0 };
-        var every = new Option<int>("--checkpoint-every") { Description = "Updates between checkpoints (0: only at stop and at the end)", DefaultValueFactory = _ => 1000 };
-        var stepTimeout = new Option<double>("--step-timeout")
-            { Description = "Seconds a step may take before its slowest worker counts as failed (hung) and the run re-forms without it", DefaultValueFactory = _ => PretrainRequest.DefaultStepTimeoutSeconds };
-        var evalEvery = new Option<int?>("--eval-every")
-            { Description = $"Updates between validation-loss measurements, also done at the end and at a stop (default {PretrainRequest.DefaultEvalEvery}; 200 for the sample demo; 0: never)" };
-        var evalTokens = new Option<long>("--eval-tokens")
-            { Description = "Val tokens measured: a fixed sample of whole val sequences, or the whole val split if smaller", DefaultValueFactory = _ => PretrainRequest.DefaultEvalTokens };
+        var epochs = Options.Positive("--epochs", "Passes over the training sequences", 100, max: 1_000_000);
+        var maxSteps = Options.Number<long>("--max-steps", "Stop after this many updates (the schedule then ends here too)", 1, long.MaxValue);
+        var batch = Options.Number<int>("--batch", "Global sequences per update, split over the workers (GPT-1: 64)", 1, Options.MaxCount);
+        var ctx = Options.Number<int>("--ctx", "Tokens per sequence, at most the model's n_positions (GPT-1: 512)", 1, Options.MaxCount);
+        var lr = Options.LearningRate("Peak learning rate (GPT-1: 2.5e-4)");
+        var warmup = Options.Number<long>("--warmup", "Linear warmup updates (GPT-1: 2000)", 0, long.MaxValue);
+        var dropout = Options.Dropout("Override every dropout rate (GPT-1: 0.1)");
+        var seed = Options.Seed<ulong>("Seed of the init, the data order and dropout");
+        var every = Options.Number("--checkpoint-every", "Updates between checkpoints (0: only at stop and at the end)", 0, int.MaxValue, 1000);
+        var stepTimeout = new RangedOption<double>("--step-timeout",
+            "Seconds a step may take before its slowest worker counts as failed (hung) and the run re-forms without it", 0, TimeSpan.FromDays(7).TotalSeconds, minExclusive: true)
+            { DefaultValueFactory = _ => PretrainRequest.DefaultStepTimeoutSeconds };
+        var evalEvery = Options.Number<int>("--eval-every",
+            $"Updates between validation-loss measurements, also done at the end and at a stop (default {PretrainRequest.DefaultEvalEvery}; 200 for the sample demo; 0: never)", 0, int.MaxValue);
+        var evalTokens = Options.Number("--eval-tokens",
+            "Val tokens measured: a fixed sample of whole val sequences, or the whole val split if smaller", 1, long.MaxValue, PretrainRequest.DefaultEvalTokens);
         var comm = new Option<CommDtype>("--comm-dtype") { Description = "Gradient dtype on the wire (parameters always travel as fp32)", DefaultValueFactory = _ => CommDtype.Fp32 };
-        var prompt = new Option<string>("--prompt") { Description = "After an embedded run, the text to continue", DefaultValueFactory = _ => "the old man looked at her and" };
+        var prompt = new Option<string>("--prompt")
+            { Description = "When the run ends (with --embedded or --wait), continue this text with the final checkpoint (default: only the sample demo does, with \"the old man looked at her and\")" };
         var command = new Command("start", "Start a run (defaults: the paper's recipe)")
         {
             data, config, epochs, maxSteps, batch, ctx, lr, warmup, dropout, seed, Run, CheckpointDir, every, MinWorkers, MaxWorkers, comm,
@@ -79,6 +82,14 @@ public static class PretrainCommand
                 return parse.GetValue(dropout) is double p ? model with { ResidualDropout = p, EmbeddingDropout = p, AttentionDropout = p } : model;
             }
             var localModel = manifest is not null ? Model(manifest.VocabSize) : null; // a bad --config fails before connecting
+            if (manifest is not null) RequireSequence(manifest, plan, dataDir);
+            localModel?.RequireContext(plan.Context);
+            var optimizer = new OptimizerConfig
+            {
+                LearningRate = parse.GetValue(lr) ?? (demo ? 5e-4 : 2.5e-4),
+                WarmupSteps = parse.GetValue(warmup) ?? (demo ? 50 : 2000),
+            }.Validate();
+            string? continuation = PromptFor(parse, prompt, demo);
             await using var cluster = await Connect(parse, cancel);
             var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
             var (model, tokenizerHash, valTokens) = manifest is not null
@@ -90,11 +101,7 @@ public static class PretrainCommand
             {
                 RunId = run,
                 Model = model,
-                Optimizer = new OptimizerConfig
-                {
-                    LearningRate = parse.GetValue(lr) ?? (demo ? 5e-4 : 2.5e-4),
-                    WarmupSteps = parse.GetValue(warmup) ?? (demo ? 50 : 2000),
-                }.Validate(),
+                Optimizer = optimizer,
                 Data = plan,
                 Epochs = parse.GetValue(epochs),
                 MaxSteps = steps ?? 0,
@@ -119,7 +126,7 @@ public static class PretrainCommand
             if (status.TotalSteps <= request.Optimizer.WarmupSteps)
                 Console.Error.WriteLine($"warning: the warmup ({request.Optimizer.WarmupSteps} updates) spans the whole run ({status.TotalSteps}): " +
                     "the learning rate rises to its peak and never decays; pass a smaller --warmup");
-            return await Finish(parse, cluster, coordinator, status, demo ? parse.GetValue(prompt) : null, cancel);
+            return await Finish(parse, cluster, coordinator, status, continuation, cancel);
         });
         return command;
     }
@@ -127,7 +134,8 @@ public static class PretrainCommand
     private static Command StatusCommand()
     {
         var plot = new Option<bool>("--plot") { Description = "Also draw loss.png (train and val loss against tokens) beside the run's checkpoints now" };
-        var command = new Command("status", "Where a run is") { Run, Cluster, ClusterId, ServiceId, plot, Json };
+        var follow = new Option<bool>("--follow") { Description = "Follow a running run's progress until it ends (Ctrl+C detaches; the run goes on)" };
+        var command = new Command("status", "Where a run is") { Run, Cluster, ClusterId, ServiceId, plot, follow, Json };
         command.SetAction(async (parse, cancel) =>
         {
             await using var cluster = await ConnectToCluster(parse, "status", cancel);
@@ -135,6 +143,7 @@ public static class PretrainCommand
             var status = await Patiently(coordinator, coordinator.Status, cancel);
             if (status.State == RunState.NotStarted)
                 throw new UserInputException($"the cluster has no run '{status.RunId}' (a run whose coordinator was lost comes back with `gpt1 pretrain resume`)");
+            if (parse.GetValue(follow)) status = await new RunWatcher(coordinator, parse.GetValue(Json)).Follow(stopOnCancel: false, cancel);
             if (parse.GetValue(plot)) status = status with { LossPlot = await Call(coordinator.Plot) };
             RunWatcher.PrintFinal(status, parse.GetValue(Json));
             return 0;
@@ -169,6 +178,13 @@ public static class PretrainCommand
             await using var cluster = await Connect(parse, cancel);
             var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
             var status = await Call(() => coordinator.Resume(dir, parse.GetValue(MinWorkers), parse.GetValue(MaxWorkers)));
+            if (status.State == RunState.Finished)
+            {
+                if (!parse.GetValue(Json))
+                    Console.Error.WriteLine($"Run '{run}' is finished (step {status.Step}/{status.TotalSteps}): nothing to resume. To train longer, start a new run from its data.");
+                RunWatcher.PrintFinal(status, parse.GetValue(Json));
+                return 0;
+            }
             if (!parse.GetValue(Json)) Console.Error.WriteLine($"Run '{run}' resumed at step {status.Step}/{status.TotalSteps} with {status.Workers} worker(s)");
             return await Finish(parse, cluster, coordinator, status, null, cancel);
         });
@@ -186,9 +202,29 @@ public static class PretrainCommand
         status = await new RunWatcher(coordinator, json).Follow(stopOnCancel: cluster.Embedded, cancel);
         RunWatcher.PrintFinal(status, json);
         if (status.State == RunState.Failed) return 1;
-        if (prompt is not null && status.LastCheckpoint is not null && !json)
-            Console.WriteLine($"\n{prompt} → {GenerateCommand.Continue(status.LastCheckpoint, prompt, new SamplingOptions(40))}");
+        if (prompt is null || status.LastCheckpoint is null) return 0;
+        string text = GenerateCommand.Continue(status.LastCheckpoint, prompt, new SamplingOptions(40));
+        Console.WriteLine(json ? JsonSerializer.Serialize(new { prompt, continuation = text }) : $"\n{prompt} → {text}");
         return 0;
+    }
+
+    /// <summary>The text to continue when the run ends: the demo's default, or --prompt where the run is followed to its end.</summary>
+    private static string? PromptFor(ParseResult parse, Option<string> prompt, bool demo)
+    {
+        string? given = parse.GetValue(prompt);
+        if (given is null) return demo ? "the old man looked at her and" : null;
+        if (!parse.GetValue(Embedded) && !parse.GetValue(Wait))
+            throw new UserInputException("--prompt is continued when the run ends, which this command sees only with --wait (or --embedded); add --wait, or run gpt1 generate later");
+        if (given.Trim().Length == 0) throw new UserInputException("--prompt is empty; give some text to continue");
+        return given;
+    }
+
+    /// <summary>Data too small for one sequence fails here, before a silo starts, in the user's terms.</summary>
+    private static void RequireSequence(ShardManifest manifest, DataPlan plan, string dataDir)
+    {
+        if (manifest.TrainTokens < plan.Context + 1L)
+            throw new UserInputException($"{dataDir} holds {manifest.TrainTokens:N0} train tokens; one sequence of --ctx {plan.Context} needs {plan.Context + 1:N0} " +
+                "(its inputs plus the shifted target): prepare more text, or pass a smaller --ctx");
     }
 
     /// <summary>How long a one-shot command (status, stop) waits out a failover: the membership declares a dead silo within this.</summary>
