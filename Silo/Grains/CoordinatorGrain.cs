@@ -103,7 +103,6 @@ public sealed partial class CoordinatorGrain(
         error = null;
         digest = null;
         await Prepare(resumed);
-        if (saved.Step >= stopAt) return await AlreadyFinished(folder, saved);
         var found = await Discover(resumed.MaxWorkers);
         RequireWorkers(found.Count, resumed.MinWorkers);
         await Form(found, new WorkerStart(resumed.Seed, folder), saved.Step, saved.Tokens);
@@ -113,16 +112,6 @@ public sealed partial class CoordinatorGrain(
         lastEvent = (lastEvent is { } skipped && skipped.StartsWith("skipped", StringComparison.Ordinal) ? skipped + "; " : "")
             + $"resumed from {folder} with {found.Count} worker(s)";
         await Launch();
-        return await Status();
-    }
-
-    /// <summary>A resume of a run whose newest checkpoint is its last step: nothing to train, so say it is finished.</summary>
-    private async Task<RunStatus> AlreadyFinished(string folder, RunCheckpointState saved)
-    {
-        (step, tokens, lastCheckpoint, lastCheckpointStep) = (saved.Step, saved.Tokens, folder, saved.Step);
-        (valLoss, valStep) = (saved.ValLoss, saved.ValStep);
-        state = RunState.Finished;
-        lastEvent = $"already finished at step {saved.Step}; nothing to resume";
         return await Status();
     }
 

@@ -33,7 +33,8 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         if (metricsPort > 0) builder.Services.AddGpt1Metrics(metricsPort, IPAddress.Loopback);
         builder.Logging.ToStandardError().SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Orleans", LogLevel.Error) // start-up advice (server GC, …) is noise in a CLI
-            .AddFilter("Microsoft", LogLevel.Error);
+            .AddFilter("Microsoft", LogLevel.Error)
+            .AddFilter("Polly", LogLevel.Error); // Orleans' retries of a placement while the silo stops: noise, the failure is reported once
         builder.UseOrleans(silo => silo
             .UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort(), serviceId: "gpt1", clusterId: clusterId)
             .Configure<ClusterOptions>(o => o.ClusterId = clusterId)

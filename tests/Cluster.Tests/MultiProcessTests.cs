@@ -86,9 +86,12 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
             Assert.False(deadline.IsCancellationRequested, $"j2's worker was not admitted within {RunLimit} (j2 joined at step {joinedAt.Step})\n{Logs(j0, j1, j2)}");
             status = await coordinator.Wait(status.Step, TimeSpan.FromSeconds(5));
         }
+        var follow = await Following("mp-join", cluster, $"127.0.0.1:{j0.GatewayPort}");
         await coordinator.Stop();
         status = await TrainingRuns.UntilEnded(coordinator, RunLimit);
         string context = $"j2 joined at step {joinedAt.Step}; last event: {status.LastEvent}\n{Logs(j0, j1, j2)}";
+        var (followed, followOut, followErr) = await follow;
+        Assert.True(followed == 0 && followOut.Contains($"stopped at step {status.Step}/"), $"status --follow exited {followed}:\n{followOut}\n{followErr}");
         Assert.True(status.State == RunState.Stopped, $"{status.State}: {status.Error}; {context}");
         Assert.True(status.Workers == 3, $"{status.Workers} workers at the end; {context}");
         Assert.Equal(0, status.Recoveries); // admitted through a checkpoint at a step boundary, not a failure
@@ -102,6 +105,43 @@ public sealed class MultiProcessTests(TrainingRuns runs, ITestOutputHelper outpu
         // The lr stays near its peak here (the schedule spans 100,000 updates), so rounding compounds
         // faster than in the 300-update runs: 0.9–2.1e-4 measured after 300–400 updates.
         Assert.True(relative < 1e-3, $"2 then 3 workers: relative difference {relative:E2} from the single-process run; {context}");
+    }
+
+    /// <summary>
+    /// `gpt1 pretrain status --follow` attached to a running run: returns once it has printed a
+    /// progress line (so it is following, not racing the run's end); the task ends with the process.
+    /// </summary>
+    private static async Task<Task<(int Code, string Stdout, string Stderr)>> Following(string run, string clusterId, string gateway)
+    {
+        var process = SiloProcess.Client("pretrain", "status", "--run", run, "--cluster", gateway, "--cluster-id", clusterId, "--follow");
+        var progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stderr = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stderr) stderr.AppendLine(e.Data);
+            if (e.Data.StartsWith("step ", StringComparison.Ordinal) && e.Data.Contains("ETA", StringComparison.Ordinal)) progress.TrySetResult();
+        };
+        process.Start();
+        process.BeginErrorReadLine();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var exited = process.WaitForExitAsync();
+        if (await Task.WhenAny(progress.Task, exited, Task.Delay(RunLimit)) != progress.Task)
+        {
+            if (!exited.IsCompleted) process.Kill(entireProcessTree: true);
+            lock (stderr) throw new TimeoutException($"status --follow printed no progress line within {RunLimit} (exited: {exited.IsCompleted}):\n{stderr}");
+        }
+        return Ended();
+
+        async Task<(int, string, string)> Ended()
+        {
+            using (process)
+            {
+                await process.WaitForExitAsync().WaitAsync(RunLimit);
+                string output = await stdout;
+                lock (stderr) return (process.ExitCode, output, stderr.ToString());
+            }
+        }
     }
 
     [Fact]

@@ -29,15 +29,17 @@ public sealed class StepFailureTests(TrainingRuns runs) : IClassFixture<Training
     {
         using var data = new TempDirectory();
         CopyDirectory(runs.Data, data.Path);
-        // Rank 1 of 2 gets the first bad sequence at step 1; after it sits out, rank 0 alone gets the whole batch.
-        var sampler = runs.Sampler();
-        int sequence = sampler.GetWorkerSlice(sampler.CursorAt(0), 1, 2).Span[0];
-        WriteToken(data.Path, sampler.GetTokenRange(sequence).Start + 1, 0xFFFF); // no id of this vocabulary
-
         await using var silo = await EmbeddedSilo.StartAsync("bad-token", WorkerDevices.Cpu(2));
         var coordinator = silo.Grains.GetGrain<ICoordinatorGrain>("bad-token");
         var request = runs.Request("bad-token", 5);
         request = request with { Data = request.Data with { Directory = data.Path } };
+        await coordinator.OpenData(request.Data); // the data grain verifies the shards here: they are sound
+
+        // Then the data goes bad under the run (a disk, another process), past what opening checked:
+        // rank 1 of 2 gets the first bad sequence at step 1; after it sits out, rank 0 alone gets the whole batch.
+        var sampler = runs.Sampler();
+        int sequence = sampler.GetWorkerSlice(sampler.CursorAt(0), 1, 2).Span[0];
+        WriteToken(data.Path, sampler.GetTokenRange(sequence).Start + 1, 0xFFFF); // no id of this vocabulary
         Assert.Equal(2, (await coordinator.Start(request)).Workers);
         var status = await TrainingRuns.UntilEnded(coordinator, TimeSpan.FromMinutes(2));
 

@@ -4,21 +4,14 @@ using Gpt1Cluster.Contracts.Training;
 namespace Gpt1Cluster.Coordinator.Commands.Pretrain;
 
 /// <summary>
-/// `--eval-every` and `--eval-tokens` as given: checked before connecting, then turned into the
-/// request's fields once the data's val split is known. Data without a val split is an error only
+/// `--eval-every` and `--eval-tokens` as given (their ranges checked by the parser), turned into
+/// the request's fields once the data's val split is known. Data without a val split is an error only
 /// when the user asked for validation; otherwise it is skipped with one warning.
 /// </summary>
 public sealed record EvalFlags(int? Every, long Tokens, bool Demo)
 {
     /// <summary>The sample demo's default: its 1,200 updates then show six measurements.</summary>
     public const int DemoEvery = 200;
-
-    public static EvalFlags Check(int? every, long tokens, bool demo)
-    {
-        if (every < 0) throw new UserInputException($"--eval-every must be ≥ 0 (got {every}; 0 never measures the validation loss)");
-        if (tokens <= 0) throw new UserInputException($"--eval-tokens must be positive (got {tokens})");
-        return new EvalFlags(every, tokens, demo);
-    }
 
     /// <summary>The updates between validations for data whose val split holds <paramref name="valTokens"/> tokens.</summary>
     public int EveryFor(long valTokens, DataPlan plan, string dataDir)

@@ -73,7 +73,7 @@ public static class PretrainCommand
             string given = parse.GetValue(data) ?? SampleData.EnsurePrepared();
             string dataDir = Path.GetFullPath(given);
             var manifest = LocalManifest(dataDir, remoteAllowed: !parse.GetValue(Embedded) && Path.IsPathRooted(given));
-            var validation = EvalFlags.Check(parse.GetValue(evalEvery), parse.GetValue(evalTokens), demo);
+            var validation = new EvalFlags(parse.GetValue(evalEvery), parse.GetValue(evalTokens), demo);
             string run = parse.GetValue(Run) ?? $"run-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var plan = new DataPlan(dataDir, parse.GetValue(ctx) ?? (demo ? 128 : 512), parse.GetValue(batch) ?? (demo ? 8 : 64), parse.GetValue(seed));
             GptConfig Model(int vocabSize)
@@ -90,12 +90,13 @@ public static class PretrainCommand
                 WarmupSteps = parse.GetValue(warmup) ?? (demo ? 50 : 2000),
             }.Validate();
             string? continuation = PromptFor(parse, prompt, demo);
+            int? localEvalEvery = manifest is not null ? validation.EveryFor(manifest.ValTokens, plan, dataDir) : null;
             await using var cluster = await Connect(parse, cancel);
             var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
             var (model, tokenizerHash, valTokens) = manifest is not null
                 ? (localModel!, manifest.Tokenizer.Hash, manifest.ValTokens)
                 : await RemoteData(coordinator, plan, Model);
-            int evalInterval = validation.EveryFor(valTokens, plan, dataDir);
+            int evalInterval = localEvalEvery ?? validation.EveryFor(valTokens, plan, dataDir);
             long? steps = parse.GetValue(maxSteps) ?? (demo ? 1200 : null);
             var request = new PretrainRequest
             {
@@ -178,14 +179,10 @@ public static class PretrainCommand
             await using var cluster = await Connect(parse, cancel);
             var coordinator = cluster.Grains.GetGrain<ICoordinatorGrain>(run);
             var status = await Call(() => coordinator.Resume(dir, parse.GetValue(MinWorkers), parse.GetValue(MaxWorkers)));
-            if (status.State == RunState.Finished)
-            {
-                if (!parse.GetValue(Json))
-                    Console.Error.WriteLine($"Run '{run}' is finished (step {status.Step}/{status.TotalSteps}): nothing to resume. To train longer, start a new run from its data.");
-                RunWatcher.PrintFinal(status, parse.GetValue(Json));
-                return 0;
-            }
-            if (!parse.GetValue(Json)) Console.Error.WriteLine($"Run '{run}' resumed at step {status.Step}/{status.TotalSteps} with {status.Workers} worker(s)");
+            if (!parse.GetValue(Json))
+                Console.Error.WriteLine(status.Step >= status.TotalSteps
+                    ? $"Run '{run}' is finished (step {status.Step}/{status.TotalSteps}): nothing to train, its val loss is measured again. To train longer, start a new run from its data"
+                    : $"Run '{run}' resumed at step {status.Step}/{status.TotalSteps} with {status.Workers} worker(s)");
             return await Finish(parse, cluster, coordinator, status, null, cancel);
         });
         return command;
@@ -288,7 +285,6 @@ public static class PretrainCommand
         if (embedded == (gateways is not null))
             throw new UserInputException("choose where to run: --embedded (a silo in this process) or --cluster host:port,… (a running cluster)");
         int metricsPort = parse.GetValue(MetricsPort);
-        if (metricsPort is < 0 or > 65535) throw new UserInputException($"--metrics-port: {metricsPort} is not a port (1-65535, or 0 for none)");
         if (metricsPort > 0 && !embedded)
             throw new UserInputException("--metrics-port is for --embedded; the silos of a cluster serve /metrics themselves (gpt1-silo --metrics-port, default 9464)");
         return embedded ? ClusterConnection.Embed(parse.GetValue(Workers), cancel, metricsPort)

@@ -35,7 +35,7 @@ public sealed class FinishedRunTests
 
         (code, stdout, err) = await SiloProcess.RunClientAsync(Limit, "pretrain", "resume", "--embedded", "--run", "finished", "--checkpoint-dir", checkpoints);
         Assert.True(code == 0, err);
-        Assert.Contains("is finished (step 3/3): nothing to resume", err);
+        Assert.Contains("is finished (step 3/3): nothing to train", err);
         Assert.Contains("finished at step 3/3", stdout);
         Assert.DoesNotContain("loss ,", stdout);
 

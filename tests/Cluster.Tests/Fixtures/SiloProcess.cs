@@ -162,6 +162,9 @@ public sealed class SiloProcess : IAsyncDisposable
             active.TrySetResult();
     }
 
+    /// <summary>The `gpt1` client, set up with redirected output but not started (for a test that reads it as it runs).</summary>
+    public static Process Client(params string[] args) => Launch(args, new Dictionary<string, string>(), Path.Combine(AppContext.BaseDirectory, "gpt1.dll"));
+
     private static Process Launch(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, string? dll = null)
     {
         dll ??= Dll;
