@@ -21,10 +21,10 @@ public static class InteropModels
     /// Weights wider than the paper's init, and biases and LayerNorm gains away from 0 and 1, so a
     /// tensor that is dropped, swapped, transposed or split in the wrong place changes the logits.
     /// </summary>
-    public static Gpt1Model Random(long seed)
+    public static Gpt1Model Random(long seed, GptConfig? config = null)
     {
         torch.manual_seed(seed);
-        var model = new Gpt1Model(Config);
+        var model = new Gpt1Model(config ?? Config);
         using var noGrad = torch.no_grad();
         foreach (var (name, p) in model.named_parameters())
         {
