@@ -78,7 +78,8 @@ def read_hf(directory, ids_path, out_path):
     assert config["model_type"] == "openai-gpt" and config["afn"] == "gelu", config
     assert config["architectures"] == ["OpenAIGPTLMHeadModel"], config
     cfg = HfConfig(config)
-    state = torch.load(os.path.join(directory, "pytorch_model.bin"), map_location="cpu")
+    # weights_only: the restricted unpickler recent transformers use in from_pretrained
+    state = torch.load(os.path.join(directory, "pytorch_model.bin"), map_location="cpu", weights_only=True)
     safe = read_safetensors(os.path.join(directory, "model.safetensors"))
     assert sorted(state) == sorted(safe), (sorted(state), sorted(safe))
     for k in state:
