@@ -63,6 +63,7 @@ public static class ImportCommand
             {
                 throw new UserInputException($"--from {from} holds no vocabulary; pass --vocab with the folder that matches the weights (GPT-1's is data/openai-gpt)");
             }
+            if (vocabDir is not null) RequireSameTokens(vocabulary, from);
             int tokens = vocabulary.ReadVocabulary().Count;
             if (tokens != config.VocabSize)
                 throw new UserInputException($"the vocabulary in {Path.GetDirectoryName(vocabulary.VocabPath)} has {tokens} tokens but the weights have {config.VocabSize} rows; pass --vocab with the matching vocabulary");
@@ -74,5 +75,30 @@ public static class ImportCommand
         {
             foreach (var (_, t) in weights) t.Dispose();
         }
+    }
+
+    /// <summary>
+    /// --vocab may stand in for the vocabulary in --from only if they are the same tokens, ids and
+    /// merges (e.g. the hub's vocab.json and data/openai-gpt: same content, other bytes, other hash).
+    /// </summary>
+    private static void RequireSameTokens(VocabularyFiles chosen, string from)
+    {
+        VocabularyFiles own;
+        try
+        {
+            own = VocabularyFiles.Locate(from);
+        }
+        catch (FileNotFoundException)
+        {
+            return; // nothing to compare with
+        }
+        var a = chosen.ReadVocabulary();
+        var b = own.ReadVocabulary();
+        var differing = a.Count != b.Count ? $"{a.Count} tokens against {b.Count}"
+            : a.FirstOrDefault(t => !b.TryGetValue(t.Key, out int id) || id != t.Value) is { Key: not null } t ? $"token \"{t.Key}\" has id {t.Value}, not {(b.TryGetValue(t.Key, out int other) ? other : -1)}"
+            : !chosen.ReadMerges().SequenceEqual(own.ReadMerges()) ? "the merges differ"
+            : null;
+        if (differing is not null)
+            throw new UserInputException($"--vocab {Path.GetDirectoryName(chosen.VocabPath)} is not the vocabulary in --from {from} ({differing}); drop --vocab to keep the weights' own");
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.IO.Compression;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -19,12 +20,31 @@ public static class PickledStateDict
         try
         {
             foreach (var (name, tensor) in tensors) dict[name] = tensor.detach().cpu().contiguous().clone();
-            using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-            PyTorchPickler.PickleStateDict(stream, dict);
+            string deflated = path + ".deflated";
+            using (var stream = new FileStream(deflated, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+                PyTorchPickler.PickleStateDict(stream, dict);
+            StoreUncompressed(deflated, path);
+            File.Delete(deflated);
         }
         finally
         {
             foreach (Tensor t in dict.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// PyBridge deflates every entry; torch.save stores them, and torch.load(mmap=True), which recent
+    /// transformers use for zip checkpoints, maps storages straight from the file, so it needs them stored.
+    /// </summary>
+    private static void StoreUncompressed(string source, string target)
+    {
+        using var input = ZipFile.OpenRead(source);
+        using var output = ZipFile.Open(target, ZipArchiveMode.Create);
+        foreach (var entry in input.Entries)
+        {
+            using var from = entry.Open();
+            using var to = output.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+            from.CopyTo(to);
         }
     }
 

@@ -180,5 +180,15 @@ public sealed class WeightsInteropTests
         (code, _, stderr) = Gpt1Cli.Run("import", "--from", checkpoint, "--out", Path.Combine(dir.Path, "again"));
         Assert.Equal(2, code);
         Assert.Contains("neither a HuggingFace openai-gpt directory", stderr);
+
+        // --vocab may replace the weights' own vocabulary only with the same tokens.
+        string otherVocab = Path.Combine(RepoPaths.Root, "samples", "brown-fiction-bpe");
+        (code, _, stderr) = Gpt1Cli.Run("import", "--from", output, "--out", Path.Combine(dir.Path, "again"), "--vocab", otherVocab);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"gpt1: --vocab {otherVocab} is not the vocabulary in --from {output}", stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "again")));
+        (code, stdout, stderr) = Gpt1Cli.Run("import", "--from", output, "--out", Path.Combine(dir.Path, "again"), "--vocab", RepoPaths.OpenAiGptData);
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith($"imported a HuggingFace openai-gpt model from {output}", stdout);
     }
 }

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sys
+import zipfile
 
 import numpy as np
 import torch
@@ -78,6 +79,8 @@ def read_hf(directory, ids_path, out_path):
     assert config["model_type"] == "openai-gpt" and config["afn"] == "gelu", config
     assert config["architectures"] == ["OpenAIGPTLMHeadModel"], config
     cfg = HfConfig(config)
+    with zipfile.ZipFile(os.path.join(directory, "pytorch_model.bin")) as z:  # as torch.save writes it; torch.load(mmap=True) needs it
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist()), "pytorch_model.bin has compressed entries"
     # weights_only: the restricted unpickler recent transformers use in from_pretrained
     state = torch.load(os.path.join(directory, "pytorch_model.bin"), map_location="cpu", weights_only=True)
     safe = read_safetensors(os.path.join(directory, "model.safetensors"))
