@@ -35,19 +35,27 @@ public static class HfDirectory
         string temp = full + ".tmp";
         if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
-        File.WriteAllText(Path.Combine(temp, Config), ConfigJson(model.Config));
-        var weights = OpenAiGptWeights.Export(model);
         try
         {
-            SafetensorsFile.Write(Path.Combine(temp, Safetensors), weights);
-            PickledStateDict.Write(Path.Combine(temp, PyTorch), weights);
+            File.WriteAllText(Path.Combine(temp, Config), ConfigJson(model.Config));
+            var weights = OpenAiGptWeights.Export(model);
+            try
+            {
+                SafetensorsFile.Write(Path.Combine(temp, Safetensors), weights);
+                PickledStateDict.Write(Path.Combine(temp, PyTorch), weights);
+            }
+            finally
+            {
+                foreach (var (_, t) in weights) t.Dispose();
+            }
+            File.Copy(vocabulary.VocabPath, Path.Combine(temp, VocabularyFiles.HuggingFaceVocabName));
+            File.Copy(vocabulary.MergesPath, Path.Combine(temp, VocabularyFiles.HuggingFaceMergesName));
         }
-        finally
+        catch
         {
-            foreach (var (_, t) in weights) t.Dispose();
+            Directory.Delete(temp, recursive: true); // nothing half-written stays behind
+            throw;
         }
-        File.Copy(vocabulary.VocabPath, Path.Combine(temp, VocabularyFiles.HuggingFaceVocabName));
-        File.Copy(vocabulary.MergesPath, Path.Combine(temp, VocabularyFiles.HuggingFaceMergesName));
         ReplaceDirectory(temp, full);
     }
 

@@ -18,10 +18,18 @@ public static class ImportedCheckpoint
         string staging = target + ".importing";
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         string hash = vocabulary.ComputeHash();
-        using (var flat = FlatParameters.Attach(model))
-            ModelCheckpoint.Save(staging, model, flat, step: 0, tokenizerHash: hash, tokenizerDir: target);
-        File.Copy(vocabulary.VocabPath, Path.Combine(staging, Path.GetFileName(vocabulary.VocabPath)));
-        File.Copy(vocabulary.MergesPath, Path.Combine(staging, Path.GetFileName(vocabulary.MergesPath)));
+        try
+        {
+            using (var flat = FlatParameters.Attach(model))
+                ModelCheckpoint.Save(staging, model, flat, step: 0, tokenizerHash: hash, tokenizerDir: target);
+            File.Copy(vocabulary.VocabPath, Path.Combine(staging, Path.GetFileName(vocabulary.VocabPath)));
+            File.Copy(vocabulary.MergesPath, Path.Combine(staging, Path.GetFileName(vocabulary.MergesPath)));
+        }
+        catch
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); // nothing half-written stays behind
+            throw;
+        }
         HfDirectory.ReplaceDirectory(staging, target);
         var (check, info) = ModelCheckpoint.Load(target); // read back: what was written loads
         check.Dispose();

@@ -35,9 +35,9 @@ public static partial class NpyFile
         int dataStart = headerStart + headerLength;
         if (bytes.Length - dataStart != count * 4)
             throw Bad(path, $"the shape ({string.Join(", ", shape)}) needs {count * 4} bytes of data, the file has {bytes.Length - dataStart}");
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("reading '<f4' .npy data as floats needs a little-endian machine");
         var values = new float[count];
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(dataStart)).CopyTo(values);
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("reading .npy needs a little-endian machine");
         return (values, shape);
     }
 
