@@ -31,7 +31,7 @@ public sealed class ModelShapeTests
         Assert.Empty(model.named_buffers()); // the causal mask is not state: SDPA builds it
     }
 
-    [FactNeedingFile("params_shapes.json")]
+    [Fact]
     public void Parameter_shapes_match_the_original_checkpoint()
     {
         // The original stores positions before tokens and each Conv1D weight as (1, in, out).

@@ -9,16 +9,11 @@ public static class RepositoryPaths
     /// <summary>The folder holding Gpt1Cluster.sln, or null when the tests run outside a checkout.</summary>
     public static string? Root { get; } = FindRoot();
 
-    /// <summary>GPT-1's released vocabulary: $GPT1_OPENAI_VOCAB_DIR, else ../shared/data/openai-gpt beside the checkout.</summary>
+    /// <summary>GPT-1's released vocabulary: $GPT1_OPENAI_VOCAB_DIR, else the copy shipped in the repository's data/openai-gpt.</summary>
     public static string? OpenAiVocabDirectory { get; } =
         Environment.GetEnvironmentVariable(OpenAiVocabVariable) is { Length: > 0 } overridden ? overridden
         : Root is null ? null
-        : Path.GetFullPath(Path.Combine(Root, "..", "shared", "data", "openai-gpt"));
-
-    public static bool HasOpenAiVocab =>
-        OpenAiVocabDirectory is not null
-        && File.Exists(Path.Combine(OpenAiVocabDirectory, "encoder_bpe_40000.json"))
-        && File.Exists(Path.Combine(OpenAiVocabDirectory, "vocab_40000.bpe"));
+        : Path.Combine(Root, "data", "openai-gpt");
 
     private static string? FindRoot()
     {

@@ -1,31 +1,20 @@
 namespace Gpt1Cluster.Model.Tests.Fixtures;
 
-/// <summary>Finds the repository root (the folder holding Gpt1Cluster.sln) and shared/ beside it.</summary>
+/// <summary>Finds the repository root (the folder holding Gpt1Cluster.sln) and the files shipped in it.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The original GPT-1 files (not committed); GPT1_OPENAI_VOCAB_DIR overrides.</summary>
-    public static string OpenAiGptData =>
-        Environment.GetEnvironmentVariable("GPT1_OPENAI_VOCAB_DIR") is { Length: > 0 } dir
-            ? dir
-            : Path.GetFullPath(Path.Combine(Root, "..", "shared", "data", "openai-gpt"));
+    /// <summary>The original GPT-1 vocabulary and params_shapes.json, shipped in data/openai-gpt (MIT, see its LICENSE).</summary>
+    public static string OpenAiGptData => Path.Combine(Root, "data", "openai-gpt");
+
+    /// <summary>tests/reference: the PyTorch scripts the interop tests run with Debian's python3-torch.</summary>
+    public static string Reference => Path.Combine(Root, "tests", "reference");
 
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Gpt1Cluster.sln"))) return dir.FullName;
         throw new InvalidOperationException($"no Gpt1Cluster.sln above {AppContext.BaseDirectory}");
-    }
-}
-
-/// <summary>A fact that is skipped, with the reason, when a file outside the repo is absent.</summary>
-public sealed class FactNeedingFileAttribute : FactAttribute
-{
-    public FactNeedingFileAttribute(string relativeToOpenAiGptData)
-    {
-        string path = Path.Combine(RepoPaths.OpenAiGptData, relativeToOpenAiGptData);
-        if (!File.Exists(path))
-            Skip = $"{path} is absent: put the original GPT-1 files in ../shared/data/openai-gpt or set GPT1_OPENAI_VOCAB_DIR";
     }
 }
