@@ -29,4 +29,13 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         var h = ln_2.forward(n + mlp.forward(n));    // (B, T, C)
         return h.MoveToOuterDisposeScope();
     }
+
+    /// <summary>The block for generation, attending through <paramref name="cache"/> (see <see cref="Attention.Extend"/>).</summary>
+    public Tensor Extend(Tensor x, KvCache cache, int layer)
+    {
+        using var scope = NewDisposeScope();
+        var n = ln_1.forward(x + attn.Extend(x, cache, layer));   // (B, T, C)
+        var h = ln_2.forward(n + mlp.forward(n));                   // (B, T, C)
+        return h.MoveToOuterDisposeScope();
+    }
 }

@@ -51,6 +51,30 @@ public sealed class Gpt1Model : nn.Module<Tensor, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>The logits (V) after the last of <paramref name="ids"/> (1, T): the output layer for that one position only.</summary>
+    public Tensor LastLogits(Tensor ids)
+    {
+        using var scope = NewDisposeScope();
+        var x = Hidden(ids);                                                                 // (1, T, C)
+        return torch.matmul(x[0, -1], tokens_embed.weight!.t()).MoveToOuterDisposeScope();   // (V)
+    }
+
+    /// <summary>
+    /// Generation: the logits (V) after <paramref name="ids"/> (1, T), which follow the positions
+    /// <paramref name="cache"/> holds (the whole prompt first, then one token at a time). Eval mode.
+    /// </summary>
+    public Tensor NextLogits(Tensor ids, KvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        long start = cache.Length, t = ids.shape[1];
+        if (start + t > Config.Positions)
+            throw new ArgumentException($"{start + t} positions pass the position table (n_positions = {Config.Positions}); clear the cache and slide the window");
+        var positions = torch.arange(start, start + t, dtype: ScalarType.Int64, device: ids.device);
+        var x = tokens_embed.forward(ids) + positions_embed.forward(positions); // (1, T, C)
+        for (int i = 0; i < h.Count; i++) x = h[i].Extend(x, cache, i);
+        return torch.matmul(x[0, -1], tokens_embed.weight!.t()).MoveToOuterDisposeScope(); // (V)
+    }
+
     /// <summary>One rule, as in the original code: weights N(0, σ), biases 0, LayerNorm gains 1.</summary>
     private void Initialize(double std)
     {
