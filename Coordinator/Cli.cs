@@ -14,7 +14,7 @@ public static class Cli
     /// <param name="error">Where this method's own one-line messages go (the commands print to the console)</param>
     public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter error)
     {
-        var parsed = root.Parse(args);
+        var parsed = Parse(root, args);
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
             error.WriteLine($"gpt1: {ParseErrors.Describe(parsed)}");
@@ -48,6 +48,10 @@ public static class Cli
             return Unexpected(e, error, Path.GetTempPath());
         }
     }
+
+    /// <summary>The command line as typed: a prompt that starts with '@' is text, not a response file to read.</summary>
+    public static ParseResult Parse(RootCommand root, string[] args) =>
+        root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
     /// <summary>
     /// The last resort: an exception nobody expected never reaches the user as a stack trace. One

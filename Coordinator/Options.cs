@@ -38,15 +38,3 @@ public static class Options
     /// <summary>A dropout rate for every dropout of the model: 0 (off) up to below 1.</summary>
     public static RangedOption<double?> Dropout(string description) => new("--dropout", description, 0, 0.99);
 }
-
-/// <summary>The one shape of every command's --json: one line per object, snake_case keys.</summary>
-public static class JsonLine
-{
-    private static readonly System.Text.Json.JsonSerializerOptions Format = new()
-    {
-        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = false,
-    };
-
-    public static string Of<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value, Format);
-}

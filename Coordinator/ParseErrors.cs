@@ -24,14 +24,14 @@ public static class ParseErrors
         if (unmatched.Count > 0) return Unknown(unmatched[0], command); // a typo explains the errors that follow from it
         if (OptionOf(error.SymbolResult) is { } option)
         {
-            if (option.Option is IRangedOption) return error.Message; // already in the user's terms
             string flag = option.IdentifierToken?.Value ?? option.Option.Name;
-            if (option.Tokens.Count == 0 && option.Option.Required) return $"{flag} is required";
+            if (option.Tokens.Count == 0 && option.Option.Required && option.IdentifierToken is null) return $"{flag} is required";
+            if (option.Tokens.Count == 0) return $"{flag} needs a value";
+            if (option.Option is IRangedOption) return error.Message; // already in the user's terms
             var type = Nullable.GetUnderlyingType(option.Option.ValueType) ?? option.Option.ValueType;
             string token = option.Tokens.Count > 0 ? option.Tokens[^1].Value : "";
             if (type.IsEnum)
                 return $"{flag} {token}: must be one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}";
-            if (option.Tokens.Count == 0) return $"{flag} needs a value";
             return $"{flag} {token}: {error.Message}";
         }
         if (command.Subcommands.Count > 0 && command.Action is null)

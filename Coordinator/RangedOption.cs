@@ -35,7 +35,7 @@ public sealed class RangedOption<T> : Option<T>, IRangedOption
     {
         if (min > max) throw new ArgumentException($"{name}: min {min} > max {max}");
         Description = description;
-        (Min, Max, MinExclusive) = (min, max, minExclusive);
+        (Min, Max, MinExclusive) = (min, Math.Min(max, TypeMax), minExclusive);
         CustomParser = Parse;
     }
 
@@ -46,8 +46,9 @@ public sealed class RangedOption<T> : Option<T>, IRangedOption
         {
             string kind = WholeNumber ? "a whole number" : "a number";
             string min = Show(Min), max = Show(Max);
+            if (WholeNumber && Max >= TypeMax) max = TypeMaxText;
             if (MinExclusive) return Max >= double.MaxValue ? $"{kind} above {min}" : $"{kind} above {min} and at most {max}";
-            return IsTypeMax(Max) ? $"{kind}, {min} or more" : $"{kind} from {min} to {max}";
+            return $"{kind} from {min} to {max}";
         }
     }
 
@@ -85,7 +86,12 @@ public sealed class RangedOption<T> : Option<T>, IRangedOption
 
     private bool InRange(double x) => (MinExclusive ? x > Min : x >= Min) && x <= Max;
 
-    private bool IsTypeMax(double max) => max >= double.MaxValue || (WholeNumber && max >= TypeMax);
+    private static string TypeMaxText => (Numeric == typeof(int) ? int.MaxValue : Numeric == typeof(long) ? long.MaxValue : (object)ulong.MaxValue) switch
+    {
+        int i => i.ToString("N0", CultureInfo.InvariantCulture),
+        long l => l.ToString("N0", CultureInfo.InvariantCulture),
+        var u => ((ulong)u).ToString("N0", CultureInfo.InvariantCulture),
+    };
 
     private static double TypeMax => Numeric == typeof(int) ? int.MaxValue : Numeric == typeof(long) ? long.MaxValue : Numeric == typeof(ulong) ? ulong.MaxValue : double.MaxValue;
 

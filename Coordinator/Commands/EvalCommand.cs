@@ -45,27 +45,23 @@ public static class EvalCommand
     /// <summary>Loads the checkpoint, checks it against the data's vocabulary, and measures the val split.</summary>
     public static EvalReport Measure(string checkpointPath, string dataDir, long? evalTokens = null, int? context = null)
     {
-        if (evalTokens <= 0) throw new UserInputException($"--eval-tokens must be positive (got {evalTokens})");
-        if (context <= 0) throw new UserInputException($"--ctx must be positive (got {context})");
-        string folder = GenerateCommand.Resolve(checkpointPath);
+        using var trained = TrainedModel.Open(checkpointPath);
+        string folder = trained.Folder;
         var run = File.Exists(Path.Combine(folder, RunCheckpoint.StateFile)) ? RunCheckpoint.Read(folder, verifyHashes: false).Request : null;
         if (!File.Exists(Path.Combine(dataDir, ShardManifest.FileName)))
             throw new UserInputException($"--data {dataDir} is not a prepared directory (no {ShardManifest.FileName}); run gpt1 prepare first");
         using var shards = TokenShards.Open(dataDir);
-        var (model, info) = ModelCheckpoint.Load(folder);
-        using (model)
-        {
-            if (model.Config.VocabSize != shards.Manifest.VocabSize || (info.TokenizerHash.Length > 0 && info.TokenizerHash != shards.Manifest.Tokenizer.Hash))
-                throw new UserInputException($"{dataDir} was tokenized with another vocabulary than {folder} was trained with; measure it on data prepared with that checkpoint's tokenizer");
-            int ctx = context ?? run?.Data.Context ?? model.Config.Positions;
-            if (ctx > model.Config.Positions)
-                throw new UserInputException($"--ctx {ctx} is longer than the model's {model.Config.Positions} positions");
-            long budget = evalTokens ?? run?.EvalTokens ?? Contracts.Training.PretrainRequest.DefaultEvalTokens;
-            if (budget < ctx) throw new UserInputException($"--eval-tokens {budget} is less than one sequence of {ctx} tokens");
-            var set = new ValidationSet(shards.Val.Length, ctx, budget);
-            if (set.IsEmpty)
-                throw new UserInputException($"{dataDir} has no val sequence of {ctx + 1} tokens (its val split holds {shards.Val.Length}); prepare the data with --val-fraction > 0");
-            return new EvalReport(folder, info.Step, ctx, ValidationLoss.Evaluate(model, shards.Val, set));
-        }
+        var (model, info) = (trained.Model, trained.Info);
+        if (model.Config.VocabSize != shards.Manifest.VocabSize || (info.TokenizerHash.Length > 0 && info.TokenizerHash != shards.Manifest.Tokenizer.Hash))
+            throw new UserInputException($"{dataDir} was tokenized with another vocabulary than {folder} was trained with; measure it on data prepared with that checkpoint's tokenizer");
+        int ctx = context ?? run?.Data.Context ?? model.Config.Positions;
+        if (ctx > model.Config.Positions)
+            throw new UserInputException($"--ctx {ctx} is longer than the model's {model.Config.Positions} positions");
+        long budget = evalTokens ?? run?.EvalTokens ?? Contracts.Training.PretrainRequest.DefaultEvalTokens;
+        if (budget < ctx) throw new UserInputException($"--eval-tokens {budget} is less than one sequence of {ctx} tokens");
+        var set = new ValidationSet(shards.Val.Length, ctx, budget);
+        if (set.IsEmpty)
+            throw new UserInputException($"{dataDir} has no val sequence of {ctx + 1} tokens (its val split holds {shards.Val.Length}); prepare the data with --val-fraction > 0");
+        return new EvalReport(folder, info.Step, ctx, ValidationLoss.Evaluate(model, shards.Val, set));
     }
 }

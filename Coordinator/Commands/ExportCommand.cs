@@ -29,18 +29,12 @@ public static class ExportCommand
     public static (string Folder, long Step) Export(string checkpointPath, string output, bool force)
     {
         RequireWritable(output, force);
-        string folder = GenerateCommand.Resolve(checkpointPath);
-        var (model, info) = ModelCheckpoint.Load(folder);
-        using (model)
-        {
-            if (!Directory.Exists(info.TokenizerDir))
-                throw new UserInputException($"{folder} was trained with the vocabulary in {info.TokenizerDir}, which is not here; copy that folder back to export its vocab.json and merges.txt");
-            var vocabulary = VocabularyFiles.Locate(info.TokenizerDir);
-            if (info.TokenizerHash.Length > 0 && vocabulary.ComputeHash() != info.TokenizerHash)
-                throw new UserInputException($"{info.TokenizerDir} is not the vocabulary {folder} was trained with (sha256 differs)");
-            HfDirectory.Write(output, model, vocabulary);
-            return (folder, info.Step);
-        }
+        using var trained = TrainedModel.Open(checkpointPath);
+        var vocabulary = VocabularyFiles.Locate(trained.VocabularyDir);
+        if (trained.Info.TokenizerHash.Length > 0 && vocabulary.ComputeHash() != trained.Info.TokenizerHash)
+            throw new UserInputException($"{trained.VocabularyDir} is not the vocabulary {trained.Folder} was trained with (sha256 differs)");
+        HfDirectory.Write(output, trained.Model, vocabulary);
+        return (trained.Folder, trained.Info.Step);
     }
 
     /// <summary>An output folder may be new or empty; a non-empty one only with --force.</summary>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Gpt1Cluster.Data.Tokenization;
 using Gpt1Cluster.Silo.Inference;
-using Gpt1Cluster.Silo.Model;
 using Gpt1Cluster.Silo.Training;
 
 namespace Gpt1Cluster.Coordinator.Commands;
@@ -22,8 +21,7 @@ public static class GenerateCommand
         {
             var options = new SamplingOptions(parse.GetValue(maxTokens), parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(seed));
             string text = parse.GetValue(prompt)!;
-            Console.Write(text + " ");
-            var streamed = new StreamedText(Console.Out);
+            var streamed = new StreamedText(Console.Out, text + " "); // the prompt shows once the model has loaded and sampled
             Continue(parse.GetValue(checkpoint)!, text, options, streamed.Add);
             Console.WriteLine();
             return 0;
@@ -31,71 +29,17 @@ public static class GenerateCommand
         return command;
     }
 
-    /// <summary>Loads the newest valid checkpoint and its vocabulary (checked against the hash it was trained with) and samples a continuation.</summary>
+    /// <summary>Loads the newest valid checkpoint and its vocabulary and samples a continuation of <paramref name="prompt"/>.</summary>
     public static string Continue(string path, string prompt, SamplingOptions options, Action<string>? streamed = null)
     {
-        var (folder, model, info) = LoadNewestValid(path);
-        using (model)
-        {
-            string vocabulary = CheckpointTokenizer.Find(folder, info);
-            if (!Directory.Exists(vocabulary))
-                throw new UserInputException($"{folder} holds no copy of its vocabulary and was trained with {vocabulary}, which is not here; copy that folder back");
-            var tokenizer = Gpt1Tokenizer.Load(vocabulary);
-            if (tokenizer.Hash != info.TokenizerHash)
-                throw new UserInputException($"{vocabulary} is not the vocabulary {folder} was trained with (sha256 differs)");
-            var ids = tokenizer.Encode(prompt);
-            if (ids.Count == 0) throw new UserInputException("the prompt encodes to no tokens; give some text");
-            int window = model.Config.Positions;
-            if (ids.Count + options.MaxTokens > window)
-                Console.Error.WriteLine($"note: the prompt ({ids.Count} tokens) and --max-tokens {options.MaxTokens} pass n_positions {window}: " +
-                    $"past it each token sees only the last {window}, and every token costs a full {window}-token forward pass");
-            return tokenizer.Decode(TextSampler.Continue(model, ids, options, streamed is null ? null : next => streamed(tokenizer.TokenText(next))));
-        }
-    }
-
-    /// <summary>A checkpoint folder, or the newest one of a run's checkpoint dir that loads (a corrupt newer one is skipped with a warning).</summary>
-    private static (string Folder, Gpt1Model Model, CheckpointInfo Info) LoadNewestValid(string path)
-    {
-        if (File.Exists(Path.Combine(path, "checkpoint.json")))
-        {
-            var (model, info) = ModelCheckpoint.Load(path);
-            return (path, model, info);
-        }
-        foreach (var folder in RunCheckpoint.Candidates(path).Where(d => File.Exists(Path.Combine(d, "checkpoint.json"))))
-        {
-            try
-            {
-                var (model, info) = ModelCheckpoint.Load(folder);
-                return (folder, model, info);
-            }
-            catch (InvalidDataException e)
-            {
-                Console.Error.WriteLine($"warning: skipping {folder}: {e.Message}");
-            }
-        }
-        throw new UserInputException($"--checkpoint {path} is neither a checkpoint (no checkpoint.json) nor a folder holding a valid step-* checkpoint");
-    }
-
-    /// <summary>The newest checkpoint folder of a path, as <see cref="Continue"/> would pick it.</summary>
-    public static string Resolve(string path)
-    {
-        var (folder, model, _) = LoadNewestValid(path);
-        model.Dispose();
-        return folder;
-    }
-}
-
-/// <summary>Prints a continuation token by token as it is sampled (the text is the same as the decoded whole, less its trailing space).</summary>
-public sealed class StreamedText(TextWriter output)
-{
-    private bool started;
-
-    public void Add(string piece)
-    {
-        if (!started) piece = piece.TrimStart();
-        if (piece.Length == 0) return;
-        started = true;
-        output.Write(piece);
-        output.Flush();
+        using var trained = TrainedModel.Open(path);
+        var tokenizer = trained.Tokenizer();
+        var ids = tokenizer.Encode(prompt);
+        if (ids.Count == 0) throw new UserInputException("the prompt encodes to no tokens; give some text");
+        int window = trained.Model.Config.Positions;
+        if (ids.Count + options.MaxTokens > window)
+            Console.Error.WriteLine($"note: the prompt ({ids.Count} tokens) and --max-tokens {options.MaxTokens} pass n_positions {window}: " +
+                $"past it each token sees only the last {window} and costs a full {window}-token pass (before it, a KV cache makes each token one position's pass)");
+        return tokenizer.Decode(TextSampler.Continue(trained.Model, ids, options, streamed is null ? null : next => streamed(tokenizer.TokenText(next))));
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using static System.FormattableString;
 
 namespace Gpt1Cluster.Coordinator.Commands;
 
@@ -46,12 +47,12 @@ public sealed class ProgressLine(long totalSteps, long stepsPerEpoch, bool bar)
     public string Take(long step, double learningRate, string? suffix = null)
     {
         var parts = new List<string> { Progress(step) };
-        if (stepsPerEpoch > 0) parts.Add($"epoch {(double)step / stepsPerEpoch:F2}");
-        if (steps > 0) parts.Add($"loss {loss / steps:F4}");
-        parts.Add($"lr {Scientific(learningRate)}");
-        if (gradSteps > 0) parts.Add($"grad {gradNorm / gradSteps:F2}");
-        if (seconds > 0) parts.Add($"{tokens / seconds,8:N0} tok/s");
-        parts.Add($"{Duration(elapsed.Elapsed)} elapsed, ETA {Eta(step)}");
+        if (stepsPerEpoch > 0) parts.Add(Invariant($"epoch {(double)step / stepsPerEpoch:F2}"));
+        if (steps > 0) parts.Add(Invariant($"loss {loss / steps:F4}"));
+        parts.Add(Invariant($"lr {Scientific(learningRate)}"));
+        if (gradSteps > 0) parts.Add(Invariant($"grad {gradNorm / gradSteps:F2}"));
+        if (seconds > 0) parts.Add(Invariant($"{tokens / seconds,8:N0} tok/s"));
+        parts.Add(Invariant($"{Duration(elapsed.Elapsed)} elapsed, ETA {Eta(step)}"));
         if (suffix is not null) parts.Add(suffix);
         (loss, gradNorm, seconds, tokens, steps, gradSteps) = (0, 0, 0, 0, 0, 0);
         return string.Join(" | ", parts);
@@ -61,7 +62,7 @@ public sealed class ProgressLine(long totalSteps, long stepsPerEpoch, bool bar)
     {
         double done = totalSteps > 0 ? Math.Clamp((double)step / totalSteps, 0, 1) : 0;
         string digits = totalSteps.ToString(CultureInfo.InvariantCulture);
-        string line = $"step {step.ToString(CultureInfo.InvariantCulture).PadLeft(digits.Length)}/{digits} {done * 100,5:F1}%";
+        string line = Invariant($"step {step.ToString(CultureInfo.InvariantCulture).PadLeft(digits.Length)}/{digits} {done * 100,5:F1}%");
         if (!bar) return line;
         int filled = (int)Math.Round(done * BarWidth);
         return $"{line} [{new string('#', filled)}{new string('.', BarWidth - filled)}]";

@@ -54,6 +54,10 @@ public static class TrainCommand
         var tokenizer = Gpt1Tokenizer.Load(tokenizerDir);
         if (tokenizer.Hash != shards.Manifest.Tokenizer.Hash)
             throw new UserInputException($"{tokenizerDir} does not match the manifest's tokenizer hash: the prepared data is inconsistent; re-run gpt1 prepare");
+        if (shards.Train.Length < ctx + 1L)
+            throw new UserInputException($"{dataDir} holds {shards.Train.Length:N0} train tokens; one sequence of --ctx {ctx} needs {ctx + 1:N0}: prepare more text, or pass a smaller --ctx");
+        string checkpoint = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, "train");
+        WritableFolder.Require(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, "--out's folder"); // found after training, the run would be lost
         var model = GptConfig.Load(configName, shards.Manifest.VocabSize);
         var options = new LocalRunOptions { Model = model, Optimizer = optimizer, Batch = batch, Context = ctx, Steps = steps, Seed = seed };
         using var run = new LocalRun(options, shards);
@@ -63,7 +67,6 @@ public static class TrainCommand
         run.Run(print.Report, cancel);
 
         double? valLoss = run.ValidationLoss();
-        string checkpoint = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, "train");
         ModelCheckpoint.Save(checkpoint, run.Model, run.Parameters, run.Step, tokenizer.Hash, tokenizerDir);
         string? continuation = null;
         if (sampleTokens > 0)

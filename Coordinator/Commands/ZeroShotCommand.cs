@@ -37,23 +37,15 @@ public static class ZeroShotCommand
 
     public static ZeroShotReport Measure(string task, string checkpointPath, string dataPath)
     {
-        string folder = GenerateCommand.Resolve(checkpointPath);
-        var (model, info) = ModelCheckpoint.Load(folder);
-        using (model)
+        using var trained = TrainedModel.Open(checkpointPath);
+        var (model, folder, info, tokenizer) = (trained.Model, trained.Folder, trained.Info, trained.Tokenizer());
+        var predictions = task switch
         {
-            if (!Directory.Exists(info.TokenizerDir))
-                throw new UserInputException($"{folder} was trained with the vocabulary in {info.TokenizerDir}, which is not here; copy that folder back");
-            var tokenizer = Gpt1Tokenizer.Load(info.TokenizerDir);
-            if (info.TokenizerHash.Length > 0 && tokenizer.Hash != info.TokenizerHash)
-                throw new UserInputException($"{info.TokenizerDir} is not the vocabulary {folder} was trained with (sha256 differs)");
-            var predictions = task switch
-            {
-                "sentiment" => Score(ZeroShotExamples.ReadSentiment(dataPath), e => ZeroShot.Sentiment(model, tokenizer, e), dataPath),
-                "choice" => Score(ZeroShotExamples.ReadChoice(dataPath), e => ZeroShot.Choice(model, tokenizer, e), dataPath),
-                _ => throw new UserInputException($"--task {task}: use sentiment or choice"),
-            };
-            return new ZeroShotReport(task, folder, info.Step, predictions.Count, predictions.Count(p => p.Correct), predictions);
-        }
+            "sentiment" => Score(ZeroShotExamples.ReadSentiment(dataPath), e => ZeroShot.Sentiment(model, tokenizer, e), dataPath),
+            "choice" => Score(ZeroShotExamples.ReadChoice(dataPath), e => ZeroShot.Choice(model, tokenizer, e), dataPath),
+            _ => throw new UserInputException($"--task {task}: use sentiment or choice"),
+        };
+        return new ZeroShotReport(task, folder, info.Step, predictions.Count, predictions.Count(p => p.Correct), predictions);
     }
 
     private static List<ZeroShotPrediction> Score<T>(List<T> examples, Func<T, ZeroShotPrediction> score, string dataPath)

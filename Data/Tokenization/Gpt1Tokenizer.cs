@@ -111,10 +111,10 @@ public sealed class Gpt1Tokenizer : ITokenizer
         }
     }
 
-    /// <summary>HF's convert_tokens_to_string: concatenate, "&lt;/w&gt;" becomes a space, trim. Unknown ids read as "&lt;unk&gt;".</summary>
     /// <summary>One token's text as <see cref="Decode"/> spells it inside a sequence (a word end is a space), for streaming.</summary>
     public string TokenText(int id) => IdToToken(id).Replace(SpecialTokens.EndOfWord, " ");
 
+    /// <summary>HF's convert_tokens_to_string: concatenate, "&lt;/w&gt;" becomes a space, trim. Unknown ids read as "&lt;unk&gt;".</summary>
     public string Decode(IEnumerable<int> ids)
     {
         var text = new StringBuilder();

@@ -186,8 +186,6 @@ public sealed partial class CoordinatorGrain(
             throw new ConfigException($"{run.Data.Directory} was tokenized with a different vocabulary (sha256 {info.TokenizerHash[..12]}…) than this run ({run.TokenizerHash[..12]}…)");
         validation = RunValidation.For(run, info);
         if (validation.Skipped is { } why) log.LogWarning("Run {Run}: {Why}", run.RunId, why);
-        if (info.TrainTokens < run.Data.Context + 1L)
-            throw new ConfigException($"{run.Data.Directory} holds {info.TrainTokens:N0} train tokens; one sequence of --ctx {run.Data.Context} needs {run.Data.Context + 1:N0}: prepare more text, or pass a smaller --ctx");
         sampler = new SequenceSampler(info.TrainTokens, run.Data.Context, run.Data.GlobalBatch, run.Data.Seed);
         long total = sampler.StepsPerEpoch * run.Epochs;
         stopAt = run.MaxSteps > 0 ? Math.Min(run.MaxSteps, total) : total;

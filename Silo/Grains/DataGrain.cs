@@ -1,3 +1,4 @@
+using Gpt1Cluster.Contracts.Model;
 using System.Collections.Concurrent;
 using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Data.Sampling;
@@ -29,6 +30,9 @@ public sealed class DataGrain : Grain, IDataGrain, IDisposable
             try
             {
                 opened.Verify(); // a corrupt shard is named now, not blamed on the workers steps later
+                if (opened.Train.Length < plan.Context + 1L)
+                    throw new ConfigException($"{plan.Directory} holds {opened.Train.Length:N0} train tokens; one sequence of --ctx {plan.Context} needs {plan.Context + 1:N0}: " +
+                        "prepare more text, or pass a smaller --ctx");
                 sampler = new SequenceSampler(opened.Train.Length, plan.Context, plan.GlobalBatch, plan.Seed);
             }
             catch

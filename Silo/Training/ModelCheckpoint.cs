@@ -41,8 +41,15 @@ public static class ModelCheckpoint
         string infoPath = Path.Combine(dir, "checkpoint.json");
         if (!File.Exists(infoPath))
             throw new InvalidDataException($"{dir} is not a complete checkpoint (no checkpoint.json); pick another or re-run training");
-        var info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(infoPath))
-            ?? throw new InvalidDataException($"{infoPath} is empty");
+        CheckpointInfo info;
+        try
+        {
+            info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(infoPath)) ?? throw new InvalidDataException($"{infoPath} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{infoPath} is not a checkpoint record ({e.Message}): the checkpoint is corrupt");
+        }
         if (info.FormatVersion != FormatVersion)
             throw new InvalidDataException($"{dir}: checkpoint format {info.FormatVersion}, this build reads {FormatVersion}");
         var config = GptConfig.Load(Path.Combine(dir, "config.json"));
@@ -50,18 +57,27 @@ public static class ModelCheckpoint
         if (bytes.Length != info.Parameters * 4 || Convert.ToHexStringLower(SHA256.HashData(bytes)) != info.ParamsSha256)
             throw new InvalidDataException($"{dir}/params.bin does not match checkpoint.json (size or sha256): the checkpoint is corrupt");
         var model = new Gpt1Model(config);
-        using var values = torch.tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray());
-        long offset = 0;
-        using (torch.no_grad())
-            foreach (var p in model.parameters())
-            {
-                using var slice = values.narrow(0, offset, p.numel()).view(p.shape);
-                p.copy_(slice);
-                offset += p.numel();
-            }
-        if (offset != info.Parameters)
-            throw new InvalidDataException($"{dir}: {info.Parameters} parameters saved, the config's model has {offset}");
-        return (model, info);
+        try
+        {
+            long count = model.parameters().Sum(p => p.numel());
+            if (count != info.Parameters)
+                throw new InvalidDataException($"{dir}: {info.Parameters} parameters saved, the config's model has {count}");
+            using var values = torch.tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+            long offset = 0;
+            using (torch.no_grad())
+                foreach (var p in model.parameters())
+                {
+                    using var slice = values.narrow(0, offset, p.numel()).view(p.shape);
+                    p.copy_(slice);
+                    offset += p.numel();
+                }
+            return (model, info);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     private static byte[] ToBytes(Tensor flat)

@@ -199,7 +199,12 @@ public static class PretrainCommand
         status = await new RunWatcher(coordinator, json).Follow(stopOnCancel: cluster.Embedded, cancel);
         RunWatcher.PrintFinal(status, json);
         if (status.State == RunState.Failed) return 1;
-        if (prompt is null || status.LastCheckpoint is null) return 0;
+        if (prompt is null || status.LastCheckpoint is null || cancel.IsCancellationRequested || status.State is not (RunState.Finished or RunState.Stopped)) return 0;
+        if (!Directory.Exists(status.LastCheckpoint))
+        {
+            Console.Error.WriteLine($"note: the final checkpoint {status.LastCheckpoint} is not readable here; continue the prompt where it is with gpt1 generate");
+            return 0;
+        }
         string text = GenerateCommand.Continue(status.LastCheckpoint, prompt, new SamplingOptions(40));
         Console.WriteLine(json ? JsonSerializer.Serialize(new { prompt, continuation = text }) : $"\n{prompt} → {text}");
         return 0;

@@ -60,7 +60,7 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
 
     private static RunStatus Detach(RunStatus status)
     {
-        Console.Error.WriteLine($"Detached; run '{status.RunId}' goes on. Follow it with `gpt1 pretrain status --run {status.RunId} --cluster …`, stop it with `gpt1 pretrain stop`.");
+        Console.Error.WriteLine($"Detached; run '{status.RunId}' goes on. Follow it with `gpt1 pretrain status --run {status.RunId} --cluster … --follow`, stop it with `gpt1 pretrain stop`.");
         return status;
     }
 
