@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Gpt1Cluster.Contracts.Model;
+using Gpt1Cluster.Silo.Hosting;
 
 namespace Gpt1Cluster.Coordinator;
 
@@ -53,27 +54,8 @@ public static class Cli
     public static ParseResult Parse(RootCommand root, string[] args) =>
         root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
-    /// <summary>
-    /// The last resort: an exception nobody expected never reaches the user as a stack trace. One
-    /// line says what it was; the whole trace goes to a file in <paramref name="traceDir"/> whose
-    /// path the line gives. Exit code 1: a runtime failure, not bad input.
-    /// </summary>
-    public static int Unexpected(Exception e, TextWriter error, string traceDir)
-    {
-        string trace = Path.Combine(traceDir, $"gpt1-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log");
-        try
-        {
-            File.WriteAllText(trace, e.ToString());
-        }
-        catch (Exception writing) when (writing is IOException or UnauthorizedAccessException)
-        {
-            trace = $"not written: {writing.Message}";
-        }
-        string first = e.Message.Split('\n', 2)[0].Trim();
-        string cluster = e is OrleansException or TimeoutException ? "the cluster did not answer: " : "";
-        error.WriteLine($"gpt1: {cluster}{e.GetType().Name}: {first} (full trace: {trace})");
-        return 1;
-    }
+    /// <summary>The last resort: one line naming the exception and the file holding its trace, exit code 1 (see <see cref="LastResort"/>).</summary>
+    public static int Unexpected(Exception e, TextWriter error, string traceDir) => LastResort.Report("gpt1", e, error, traceDir);
 }
 
 /// <summary>Bad input from the user: the message says what was wrong and what to do.</summary>
