@@ -30,12 +30,14 @@ public sealed class TlsClusterTests(TestCertificates certs, ITestOutputHelper ou
             Assert.Equal(RunState.NotStarted, (await admitted.Grains.GetGrain<ICoordinatorGrain>("nobody").Status()).State);
 
         // No certificate at all: the plaintext client of every earlier version.
-        var plain = await Refused(() => ClusterClient.ConnectAsync(cluster, silo.Gateway));
+        var plain = await Refused(() => ClusterClient.ConnectAsync(cluster, NoRetry, silo.Gateway));
+        // TLS without a certificate, trusting any server: the gateway must ask for one and refuse the connection without it.
+        var anonymous = await Refused(() => ClusterClient.ConnectAsync(cluster, c => NoRetry(c.UseTls(o => o.AllowAnyRemoteCertificate())), silo.Gateway));
         // Another CA's certificate, from a client that trusts whatever the silo presents: only the silo can refuse it.
-        var foreign = await Refused(() => ClusterClient.ConnectAsync(cluster, c => c.UseTls(
+        var foreign = await Refused(() => ClusterClient.ConnectAsync(cluster, c => NoRetry(c.UseTls(
             X509Certificate2.CreateFromPemFile(certs.OutsiderCert, certs.OutsiderKey),
-            o => o.AllowAnyRemoteCertificate()), silo.Gateway));
-        output.WriteLine($"no certificate: {plain.GetType().Name}: {plain.Message}\nanother CA's: {foreign.GetType().Name}: {foreign.Message}");
+            o => o.AllowAnyRemoteCertificate())), silo.Gateway));
+        output.WriteLine($"no certificate: {plain.GetType().Name}: {plain.Message}\nTLS without one: {anonymous.Message}\nanother CA's: {foreign.GetType().Name}: {foreign.Message}");
         await UntilLogged(silo, "refused a peer certificate (CN=gpt1 client, issued by CN=not the cluster's CA)");
 
         // The same through the CLI: one line saying where and what to check.
@@ -168,6 +170,9 @@ public sealed class TlsClusterTests(TestCertificates certs, ITestOutputHelper ou
             await Task.Delay(100, CancellationToken.None); // polls the process's output
         }
     }
+
+    /// <summary>One attempt: a refused client fails at once instead of Orleans' retries (minutes).</summary>
+    private static void NoRetry(IClientBuilder client) => client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
 
     /// <summary>Connecting must fail; the failure, for the test's output.</summary>
     private static async Task<Exception> Refused(Func<Task<ClusterClient>> connect)
