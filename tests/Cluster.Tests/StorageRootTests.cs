@@ -61,11 +61,12 @@ public sealed class StorageRootTests : IDisposable
     [Fact]
     public void Dot_dot_after_a_symlink_goes_where_the_kernel_goes_not_back_into_the_root()
     {
-        // root/deep -> outside/a/b: "root/deep/../.." is outside/ for the kernel, though it reads like root/.
-        string target = Path.Combine(dir.Path, "outside", "a", "b");
+        // root/data/deep -> outside/a: "root/data/deep/.." reads like root/data but is outside/ for the kernel.
+        string target = Path.Combine(dir.Path, "outside", "a");
         Directory.CreateDirectory(target);
-        File.CreateSymbolicLink(Path.Combine(root, "deep"), target);
-        Assert.False(storage.Contains(Path.Combine(root, "deep", "..", "..")));
+        File.CreateSymbolicLink(Path.Combine(root, "data", "deep"), target);
+        Assert.False(storage.Contains(Path.Combine(root, "data", "deep", "..")));
+        Assert.False(storage.Contains(Path.Combine(root, "data", "deep", "..", "checkpoints")));
     }
 
     [Fact]
