@@ -26,6 +26,7 @@ public static class TrainingSiloExtensions
     {
         silo.Services.AddSingleton(devices);
         silo.Services.AddSingleton(storage ?? StorageRoot.Unconfined);
+        if (storage?.Root is not null) silo.AddIncomingGrainCallFilter(new ConfinedPathsFilter(storage)); // grains a client calls around the coordinator
         silo.Services.AddSingleton(ports ?? DataPlanePorts.Any);
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<TrainingMetrics>();

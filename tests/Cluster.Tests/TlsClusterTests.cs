@@ -129,7 +129,7 @@ public sealed class TlsClusterTests(TestCertificates certs, ITestOutputHelper ou
     {
         using var storage = new TempDirectory();
         string cluster = $"root-{Guid.NewGuid():N}";
-        await using var silo = await SiloProcess.StartAsync("r0", "--cluster-id", cluster, "--devices", "none", "--storage-root", storage.Path);
+        await using var silo = await SiloProcess.StartAsync("r0", "--cluster-id", cluster, "--devices", "cpu", "--storage-root", storage.Path);
         Assert.Contains($"storage root {storage.Path}", silo.Tail());
         var (code, _, stderr) = await SiloProcess.RunClientAsync(TimeSpan.FromMinutes(1), "pretrain", "start", "--data", "/etc", "--max-steps", "1",
             "--cluster", $"127.0.0.1:{silo.GatewayPort}", "--cluster-id", cluster);
@@ -152,6 +152,15 @@ public sealed class TlsClusterTests(TestCertificates certs, ITestOutputHelper ou
         e = await Assert.ThrowsAsync<InvalidOperationException>(() => coordinator.Resume($"{storage.Path}/../../etc", 1, 0));
         Assert.StartsWith("--checkpoint-dir", e.Message);
         Assert.False(Directory.Exists("/etc/gpt1"));
+
+        // Nor can it go around the coordinator: the data grain and a worker refuse the same paths.
+        var data = client.Grains.GetGrain<Contracts.Data.IDataGrain>("etc");
+        e = await Assert.ThrowsAsync<InvalidOperationException>(() => data.Open(new Contracts.Data.DataPlan("/etc", 16, 8, 0)));
+        Assert.StartsWith($"--data /etc is outside this cluster's storage root {storage.Path}", e.Message);
+        var worker = client.Grains.GetGrain<IWorkerGrain>("r0/0");
+        e = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.SaveShard(0, "/etc/gpt1-shard"));
+        Assert.StartsWith($"--checkpoint-dir /etc/gpt1-shard is outside this cluster's storage root {storage.Path}", e.Message);
+        Assert.False(Directory.Exists("/etc/gpt1-shard"));
     }
 
     private static Action<IClientBuilder> Tls(string cert, string key, string ca)
