@@ -43,6 +43,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout
 if (options.MetricsPort > 0) builder.Services.AddGpt1Metrics(options.MetricsPort, System.Net.IPAddress.Any); // before the silo: probes answer while it joins
 builder.UseOrleans(silo => silo.UseGpt1SiloOptions(options));
 using var host = builder.Build();
+if (options.Tls is { } tls) tls.Log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gpt1Cluster.Tls"); // before any connection
 
 try
 {
@@ -67,7 +68,9 @@ Console.WriteLine(
     $"silo {local.SiloAddress.Endpoint}, gateway {local.GatewayAddress?.Endpoint}; " +
     $"devices {options.Devices}{threads}; membership {options.DescribeMembership()}" +
     (options.MetricsPort > 0 ? $"; metrics :{options.MetricsPort}/metrics" : "") +
-    (options.DataPlanePorts.First is null ? "" : $"; data plane ports {options.DataPlanePorts}"));
+    (options.DataPlanePorts.First is null ? "" : $"; data plane ports {options.DataPlanePorts}") +
+    (options.Tls is { } t ? $"; mutual TLS (CA {t.CaPath})" : "; no TLS") +
+    $"; storage root {options.StorageRoot.Root}");
 
 // Orleans' own stop retries the membership store for minutes when it is unreachable (Redis gone):
 // past the host's timeout and a grace period, leave as a crashed silo would; the cluster copes.

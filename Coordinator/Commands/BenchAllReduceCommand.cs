@@ -121,6 +121,7 @@ public static class BenchAllReduceCommand
             { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) info.ArgumentList.Add(a);
         if (transport == Transport.Tcp) info.Environment["GPT1_SHM"] = "0";
+        foreach (var tls in new[] { "GPT1_TLS_CERT", "GPT1_TLS_KEY", "GPT1_TLS_CA" }) info.Environment.Remove(tls); // its own loopback cluster, reached without TLS
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start a silo process");
         DataReceivedEventHandler forward = (_, e) => // failures, and why a silo does not use shared memory
         {

@@ -21,6 +21,15 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, DataPlanePorts p
     private Collective? collective;
     private int rank, ranks;
 
+    /// <summary>
+    /// The most fp32 values one Setup allocates (4 GiB, nine times GPT-1's gradient): any client that
+    /// reaches a gateway may call it, and an unchecked count would take the silo's memory down.
+    /// </summary>
+    public const long MaxValues = 1L << 30;
+
+    /// <summary>More ranks than any cluster this code runs; bounds the per-peer state Setup makes.</summary>
+    public const int MaxRanks = 4096;
+
     public Task<string> Endpoint()
     {
         plane ??= new DataPlane(silo.SiloAddress.Endpoint.Address, log, ports);
@@ -30,6 +39,10 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, DataPlanePorts p
     public async Task<int> Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype)
     {
         if (plane is null) throw new InvalidOperationException("ask for the Endpoint of every rank first");
+        if (peerEndpoints.Length is < 1 or > MaxRanks || rank < 0 || rank >= peerEndpoints.Length)
+            throw new ArgumentException($"rank {rank} of {peerEndpoints.Length}: give 1 to {MaxRanks} peer endpoints and a rank among them");
+        if (values < peerEndpoints.Length || values > MaxValues)
+            throw new ArgumentException($"{values:N0} values: the bench all-reduces {peerEndpoints.Length:N0} (one per rank) to {MaxValues:N0} fp32 values (4 GiB); choose a --numel in that range");
         thread ??= new TensorThread($"gpt1-bench {this.GetPrimaryKeyString()}");
         await Release();
         var shards = ShardRange.Split(values, peerEndpoints.Length);

@@ -5,6 +5,7 @@ using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Data.Sampling;
 using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Training;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Gpt1Cluster.Silo.Grains;
@@ -55,6 +56,7 @@ public sealed partial class CoordinatorGrain(
 
     public Task<DataInfo> OpenData(DataPlan plan)
     {
+        ServiceProvider.GetRequiredService<StorageRoot>().AdmitData(plan.Directory); // issue 12: only under --storage-root
         RequireNew(); // an existing run's data grain keeps its plan
         return GrainFactory.GetGrain<IDataGrain>(RunId).Open(plan);
     }
@@ -67,6 +69,7 @@ public sealed partial class CoordinatorGrain(
 
     public async Task<RunStatus> Start(PretrainRequest request)
     {
+        ServiceProvider.GetRequiredService<StorageRoot>().Admit(request); // issue 12: only under --storage-root
         RequireNew();
         if (request.RunId != RunId) throw new ArgumentException($"the request names run '{request.RunId}' but was sent to run '{RunId}'");
         if (request.CheckpointDir is string dir && RunCheckpoint.Candidates(dir).Any())
@@ -90,6 +93,7 @@ public sealed partial class CoordinatorGrain(
 
     public async Task<RunStatus> Resume(string checkpointDir, int minWorkers, int maxWorkers)
     {
+        ServiceProvider.GetRequiredService<StorageRoot>().AdmitCheckpoints(checkpointDir); // issue 12: only under --storage-root
         if (state is RunState.Running or RunState.Recovering or RunState.Stopping)
             throw new InvalidOperationException($"run '{RunId}' is {state.ToString().ToLowerInvariant()}; stop it before resuming");
         lastEvent = null;

@@ -4,7 +4,7 @@ using Orleans.Configuration;
 
 namespace Gpt1Cluster.Silo.Hosting;
 
-/// <summary>Turns <see cref="SiloHostOptions"/> into an Orleans silo: clustering, endpoints, name and the training grains.</summary>
+/// <summary>Turns <see cref="SiloHostOptions"/> into an Orleans silo: clustering, endpoints, name, TLS, storage root and the training grains.</summary>
 public static class SiloHost
 {
     public static ISiloBuilder UseGpt1SiloOptions(this ISiloBuilder silo, SiloHostOptions options)
@@ -31,6 +31,7 @@ public static class SiloHost
         if (options.Advertise is not null)
             silo.Configure<EndpointOptions>(o => o.AdvertisedIPAddress = options.Advertise);
         silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName);
-        return silo.AddGpt1Training(options.Devices, options.Membership == MembershipKind.Redis ? options.Redis : null, options.DataPlanePorts);
+        if (options.Tls is { } tls) silo.UseTls(tls.Certificate, tls.Configure); // every silo and gateway connection, both ways
+        return silo.AddGpt1Training(options.Devices, options.Membership == MembershipKind.Redis ? options.Redis : null, options.DataPlanePorts, options.StorageRoot);
     }
 }

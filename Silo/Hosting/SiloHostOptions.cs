@@ -1,4 +1,5 @@
 using System.Net;
+using Gpt1Cluster.Silo.Grains;
 using Gpt1Cluster.Silo.Workers;
 using Microsoft.Extensions.Configuration;
 
@@ -48,6 +49,12 @@ public sealed record SiloHostOptions
     /// <summary>Where the workers' data planes listen: a fixed range for firewalls, or any free port.</summary>
     public DataPlanePorts DataPlanePorts { get; init; } = DataPlanePorts.Any;
 
+    /// <summary>Mutual TLS for silo-to-silo and client-to-gateway traffic; null: plaintext (docs/security.md).</summary>
+    public ClusterTls? Tls { get; init; }
+
+    /// <summary>The only directory runs may read data from and write checkpoints into (default: the working directory).</summary>
+    public StorageRoot StorageRoot { get; init; } = StorageRoot.Unconfined;
+
     /// <summary>One flag: its name, the environment variable and appsettings key that set it too, and what it takes.</summary>
     public sealed record Flag(string Name, string Environment, string Key, string Help);
 
@@ -66,6 +73,10 @@ public sealed record SiloHostOptions
         new("--threads", "GPT1_THREADS", "Threads", "torch threads for this process's CPU workers (default 0: all cores)"),
         new("--metrics-port", "GPT1_METRICS_PORT", "MetricsPort", "HTTP port of /metrics (Prometheus), /healthz and /ready (default 9464; 0: none)"),
         new("--data-plane-ports", "GPT1_DATA_PLANE_PORTS", "DataPlanePorts", "the workers' all-reduce ports, A-B (default: any free port); one per worker, one more for bench allreduce"),
+        new(ClusterTls.CertFlag, ClusterTls.CertEnvironment, "TlsCert", "mutual TLS: this silo's PEM certificate (with --tls-key) or .pfx; with --tls-ca (default: no TLS)"),
+        new(ClusterTls.KeyFlag, ClusterTls.KeyEnvironment, "TlsKey", "mutual TLS: the PEM private key of --tls-cert"),
+        new(ClusterTls.CaFlag, ClusterTls.CaEnvironment, "TlsCa", "mutual TLS: the CA certificate every silo's and client's certificate must chain to"),
+        new(StorageRoot.Flag, StorageRoot.Environment, "StorageRoot", "runs read data and write checkpoints only under this directory (default: the working directory)"),
     ];
 
     public static string Usage =>
@@ -117,6 +128,24 @@ public sealed record SiloHostOptions
         if (metricsPort == siloPort || metricsPort == gatewayPort)
             throw new SiloOptionsException($"--metrics-port {metricsPort} is also the {(metricsPort == siloPort ? "--silo-port" : "--gateway-port")}; give it another port");
         var dataPlane = DataPlaneRange(Value("--data-plane-ports"), devices, [(siloPort, "--silo-port"), (gatewayPort, "--gateway-port"), (metricsPort, "--metrics-port")]);
+        ClusterTls? tls;
+        try
+        {
+            tls = ClusterTls.Load(Value(ClusterTls.CertFlag), Value(ClusterTls.KeyFlag), Value(ClusterTls.CaFlag));
+        }
+        catch (TlsSettingsException e)
+        {
+            throw new SiloOptionsException(e.Message);
+        }
+        StorageRoot storage;
+        try
+        {
+            storage = StorageRoot.At(Value(StorageRoot.Flag) ?? Directory.GetCurrentDirectory());
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException or ArgumentException)
+        {
+            throw new SiloOptionsException(e.Message);
+        }
         string name = Value("--silo-name") ?? $"{Dns.GetHostName()}-{siloPort}";
         if (name.Contains('/')) throw new SiloOptionsException($"--silo-name: '{name}' contains '/', which separates the silo name from the worker index in worker keys");
         return new SiloHostOptions
@@ -135,6 +164,8 @@ public sealed record SiloHostOptions
             Devices = devices,
             MetricsPort = metricsPort,
             DataPlanePorts = dataPlane,
+            Tls = tls,
+            StorageRoot = storage,
         };
     }
 

@@ -1,3 +1,4 @@
+using Gpt1Cluster.Silo.Grains;
 using Gpt1Cluster.Silo.Metrics;
 using Gpt1Cluster.Silo.Workers;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,12 +17,16 @@ public static class TrainingSiloExtensions
     /// pins workers to them, and where run records and the coordinators' keep-alive reminders live:
     /// Redis when <paramref name="redis"/> is given (they outlive any silo), else memory (they
     /// live as long as the cluster; enough for one host). <paramref name="ports"/>: where the workers'
-    /// data planes listen (default any free port). The meter is always there; only
+    /// data planes listen (default any free port). <paramref name="storage"/>: where runs may read
+    /// and write (default anywhere: the embedded silo is the user's own process). The meter is always there; only
     /// <see cref="MetricsEndpoint.AddGpt1Metrics"/> exports it.
     /// </summary>
-    public static ISiloBuilder AddGpt1Training(this ISiloBuilder silo, WorkerDevices devices, string? redis = null, DataPlanePorts? ports = null)
+    public static ISiloBuilder AddGpt1Training(this ISiloBuilder silo, WorkerDevices devices, string? redis = null, DataPlanePorts? ports = null,
+        StorageRoot? storage = null)
     {
         silo.Services.AddSingleton(devices);
+        silo.Services.AddSingleton(storage ?? StorageRoot.Unconfined);
+        if (storage?.Root is not null) silo.AddIncomingGrainCallFilter(new ConfinedPathsFilter(storage)); // grains a client calls around the coordinator
         silo.Services.AddSingleton(ports ?? DataPlanePorts.Any);
         silo.Services.AddMetrics();
         silo.Services.AddSingleton<TrainingMetrics>();

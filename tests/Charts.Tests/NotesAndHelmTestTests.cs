@@ -20,6 +20,13 @@ public sealed class NotesAndHelmTestTests
     }
 
     [ChartFact]
+    public void With_tls_the_notes_say_where_a_client_gets_its_certificate()
+    {
+        Assert.Contains("a client needs a certificate from the CA in Secret gpt1-silo-tls", ChartRenderer.Shared.Notes("tls-cert-manager.yaml"), StringComparison.Ordinal);
+        Assert.DoesNotContain("Mutual TLS", ChartRenderer.Shared.Notes("defaults.yaml"), StringComparison.Ordinal);
+    }
+
+    [ChartFact]
     public void The_notes_name_the_first_enabled_group_for_kubectl_exec()
     {
         string notes = ChartRenderer.Shared.Notes("cpu-only.yaml");

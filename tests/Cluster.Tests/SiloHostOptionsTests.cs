@@ -60,6 +60,19 @@ public sealed class SiloHostOptionsTests
         Assert.Equal("redis redis:6379", options.DescribeMembership());
     }
 
+    [Fact]
+    public void The_storage_root_defaults_to_the_working_directory_and_comes_from_a_flag_or_the_environment()
+    {
+        Assert.Equal(StorageRootOf(Directory.GetCurrentDirectory()), Parse([]).StorageRoot.Root);
+        string temp = Path.GetTempPath().TrimEnd('/');
+        Assert.Equal(StorageRootOf(temp), Parse([], new() { ["GPT1_STORAGE_ROOT"] = temp }).StorageRoot.Root);
+        Assert.Equal("/", Parse(["--storage-root", "/"]).StorageRoot.Root);
+        var e = Assert.Throws<SiloOptionsException>(() => Parse(["--storage-root", "/no/such/dir"]));
+        Assert.StartsWith("--storage-root /no/such/dir is not a directory; create it", e.Message);
+    }
+
+    private static string StorageRootOf(string path) => Gpt1Cluster.Silo.Grains.StorageRoot.Resolve(path);
+
     [Theory]
     [InlineData("--unknown", "unknown argument '--unknown'")]
     [InlineData("--silo-port x", "--silo-port: 'x' is not a port")]

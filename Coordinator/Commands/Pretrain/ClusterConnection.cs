@@ -38,7 +38,8 @@ public sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(silo, null, silo.Grains, embedded: true);
     }
 
-    public static async Task<ClusterConnection> Connect(string gateways, string clusterId, string serviceId, CancellationToken cancel)
+    /// <param name="tls">mutual TLS with the gateways (this client's certificate, the cluster's CA); null: plaintext</param>
+    public static async Task<ClusterConnection> Connect(string gateways, string clusterId, string serviceId, CancellationToken cancel, ClusterTls? tls = null)
     {
         var endpoints = gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Endpoint).ToArray();
         if (endpoints.Length == 0) throw new UserInputException("--cluster: give at least one gateway as host:port (e.g. localhost:30000)");
@@ -46,24 +47,29 @@ public sealed class ClusterConnection : IAsyncDisposable
         builder.Logging.ToStandardError().SetMinimumLevel(LogLevel.Error)
             .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None) // a failure to connect is reported below, once, without a stack trace
             .AddFilter("Orleans.Messaging", LogLevel.Critical)
-            .AddFilter("Orleans.Runtime.Messaging", LogLevel.Critical);
+            .AddFilter("Orleans.Runtime.Messaging", LogLevel.Critical)
+            .AddFilter("Gpt1Cluster.Tls", LogLevel.Warning); // a silo whose certificate the CA did not issue
         Exception? lastFailure = null;
         var connecting = System.Diagnostics.Stopwatch.StartNew();
-        builder.UseOrleansClient(c => c
-            .UseStaticClustering(endpoints)
-            .UseConnectionRetryFilter(async (e, token) =>
-            {
-                lastFailure = e;
-                if (connecting.Elapsed > RetryFor) return false;
-                await Task.Delay(TimeSpan.FromSeconds(1), token); // pacing between attempts while silos start
-                return true;
-            })
-            .Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = serviceId;
-            }));
+        builder.UseOrleansClient(c =>
+        {
+            if (tls is not null) c.UseTls(tls.Certificate, tls.Configure);
+            c.UseStaticClustering(endpoints)
+                .UseConnectionRetryFilter(async (e, token) =>
+                {
+                    lastFailure = e;
+                    if (connecting.Elapsed > RetryFor) return false;
+                    await Task.Delay(TimeSpan.FromSeconds(1), token); // pacing between attempts while silos start
+                    return true;
+                })
+                .Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = clusterId;
+                    o.ServiceId = serviceId;
+                });
+        });
         var host = builder.Build();
+        if (tls is not null) tls.Log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gpt1Cluster.Tls");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(ConnectTimeout);
         try
@@ -75,7 +81,8 @@ public sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             string cause = ((e is OperationCanceledException ? lastFailure : e)?.Message ?? $"no answer within {ConnectTimeout.TotalSeconds:F0} s").TrimEnd('.');
             throw new UserInputException($"could not reach the cluster at {gateways} (cluster id '{clusterId}'): {cause}. " +
-                "Start the silos first (docs/cluster.md: \"A cluster by hand\") or check --cluster and --cluster-id");
+                "Start the silos first (docs/cluster.md: \"A cluster by hand\") or check --cluster and --cluster-id" +
+                (tls is null ? " (a cluster started with TLS also needs --tls-cert, --tls-key and --tls-ca)" : $", and that the silos' certificates chain to --tls-ca {tls.CaPath}"));
         }
         return new ClusterConnection(null, host, host.Services.GetRequiredService<IClusterClient>(), embedded: false);
     }

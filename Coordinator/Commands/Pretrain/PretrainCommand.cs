@@ -65,6 +65,7 @@ public static class PretrainCommand
             data, config, epochs, maxSteps, batch, ctx, lr, warmup, dropout, seed, Run, CheckpointDir, every, MinWorkers, MaxWorkers, comm,
             evalEvery, evalTokens, stepTimeout, Cluster, ClusterId, ServiceId, Embedded, Workers, MetricsPort, Wait, prompt, Json,
         };
+        foreach (var tls in TlsFlags.All) command.Options.Add(tls);
         command.SetAction(async (parse, cancel) =>
         {
             bool demo = parse.GetValue(data) is null;
@@ -137,6 +138,7 @@ public static class PretrainCommand
         var plot = new Option<bool>("--plot") { Description = "Also draw loss.png (train and val loss against tokens) beside the run's checkpoints now" };
         var follow = new Option<bool>("--follow") { Description = "Follow a running run's progress until it ends (Ctrl+C detaches; the run goes on)" };
         var command = new Command("status", "Where a run is") { Run, Cluster, ClusterId, ServiceId, plot, follow, Json };
+        foreach (var tls in TlsFlags.All) command.Options.Add(tls);
         command.SetAction(async (parse, cancel) =>
         {
             await using var cluster = await ConnectToCluster(parse, "status", cancel);
@@ -155,6 +157,7 @@ public static class PretrainCommand
     private static Command StopCommand()
     {
         var command = new Command("stop", "Checkpoint and stop a run at the next step boundary") { Run, Cluster, ClusterId, ServiceId, Wait, Json };
+        foreach (var tls in TlsFlags.All) command.Options.Add(tls);
         command.SetAction(async (parse, cancel) =>
         {
             await using var cluster = await ConnectToCluster(parse, "stop", cancel);
@@ -171,6 +174,7 @@ public static class PretrainCommand
     {
         var command = new Command("resume", "Continue a run from its newest complete checkpoint")
             { Run, CheckpointDir, MinWorkers, MaxWorkers, Cluster, ClusterId, ServiceId, Embedded, Workers, MetricsPort, Wait, Json };
+        foreach (var tls in TlsFlags.All) command.Options.Add(tls);
         command.SetAction(async (parse, cancel) =>
         {
             string run = RequireRun(parse);
@@ -292,12 +296,13 @@ public static class PretrainCommand
         int metricsPort = parse.GetValue(MetricsPort);
         if (metricsPort > 0 && !embedded)
             throw new UserInputException("--metrics-port is for --embedded; the silos of a cluster serve /metrics themselves (gpt1-silo --metrics-port, default 9464)");
+        if (embedded) TlsFlags.RefuseWithEmbedded(parse);
         return embedded ? ClusterConnection.Embed(parse.GetValue(Workers), cancel, metricsPort)
-            : ClusterConnection.Connect(gateways!, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!, cancel);
+            : ClusterConnection.Connect(gateways!, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!, cancel, TlsFlags.ForCluster(parse, Environment.GetEnvironmentVariable));
     }
 
     private static Task<ClusterConnection> ConnectToCluster(ParseResult parse, string verb, CancellationToken cancel) =>
         parse.GetValue(Cluster) is string gateways
-            ? ClusterConnection.Connect(gateways, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!, cancel)
+            ? ClusterConnection.Connect(gateways, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!, cancel, TlsFlags.ForCluster(parse, Environment.GetEnvironmentVariable))
             : throw new UserInputException($"{verb} needs --cluster host:port (an --embedded run lives in the process that started it; Ctrl+C there stops it with a checkpoint)");
 }

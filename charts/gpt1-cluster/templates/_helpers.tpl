@@ -114,3 +114,36 @@ silo as a StackExchange.Redis connection string) can name it with Kubernetes' $(
 {{- define "gpt1.gatewayAddress" -}}
 {{ include "gpt1.fullname" . }}-gateway:{{ .Values.cluster.gatewayPort }}
 {{- end }}
+
+{{/* The Secret with tls.crt, tls.key and ca.crt: the user's (cert-manager's) or the chart-generated one. */}}
+{{- define "gpt1.tlsSecretName" -}}
+{{- .Values.tls.existingSecret | default (printf "%s-tls" (include "gpt1.fullname" .)) }}
+{{- end }}
+
+{{/* GPT1_TLS_* for a container that mounts the "tls" volume at tls.mountPath (silos and in-cluster clients). */}}
+{{- define "gpt1.tlsEnv" -}}
+{{- if .Values.tls.enabled -}}
+- name: GPT1_TLS_CERT
+  value: {{ printf "%s/tls.crt" .Values.tls.mountPath | quote }}
+- name: GPT1_TLS_KEY
+  value: {{ printf "%s/tls.key" .Values.tls.mountPath | quote }}
+- name: GPT1_TLS_CA
+  value: {{ printf "%s/ca.crt" .Values.tls.mountPath | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "gpt1.tlsVolumeMount" -}}
+{{- if .Values.tls.enabled -}}
+- name: tls
+  mountPath: {{ .Values.tls.mountPath }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "gpt1.tlsVolume" -}}
+{{- if .Values.tls.enabled -}}
+- name: tls
+  secret:
+    secretName: {{ include "gpt1.tlsSecretName" . }}
+{{- end }}
+{{- end }}

@@ -17,19 +17,33 @@ public sealed class ClusterClient : IAsyncDisposable
 
     public IManagementGrain Management => Grains.GetGrain<IManagementGrain>(0);
 
-    public static async Task<ClusterClient> ConnectAsync(string clusterId, params IPEndPoint[] gateways)
+    public static Task<ClusterClient> ConnectAsync(string clusterId, params IPEndPoint[] gateways) => ConnectAsync(clusterId, null, gateways);
+
+    /// <param name="configure">more client settings (TLS for a TLS cluster)</param>
+    public static async Task<ClusterClient> ConnectAsync(string clusterId, Action<IClientBuilder>? configure, params IPEndPoint[] gateways)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.SetMinimumLevel(LogLevel.Error);
-        builder.UseOrleansClient(c => c
-            .UseStaticClustering(gateways)
-            .Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = clusterId;
-                o.ServiceId = "gpt1";
-            }));
+        builder.UseOrleansClient(c =>
+        {
+            c.UseStaticClustering(gateways)
+                .Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = clusterId;
+                    o.ServiceId = "gpt1";
+                });
+            configure?.Invoke(c);
+        });
         var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
         return new ClusterClient(host);
     }
 

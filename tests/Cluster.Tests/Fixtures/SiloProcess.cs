@@ -91,9 +91,13 @@ public sealed class SiloProcess : IAsyncDisposable
         RunToExitAsync(Path.Combine(AppContext.BaseDirectory, "gpt1.dll"), args);
 
     /// <summary>Runs the `gpt1` client to its end within <paramref name="limit"/>: exit code, stdout and stderr apart.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunClientAsync(TimeSpan limit, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunClientAsync(TimeSpan limit, params string[] args) =>
+        RunClientAsync(limit, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunClientAsync(TimeSpan, string[])"/>, with environment variables (GPT1_TLS_*, …).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunClientAsync(TimeSpan limit, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var process = Launch(args, new Dictionary<string, string>(), Path.Combine(AppContext.BaseDirectory, "gpt1.dll"));
+        using var process = Launch(args, environment, Path.Combine(AppContext.BaseDirectory, "gpt1.dll"));
         process.Start();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
