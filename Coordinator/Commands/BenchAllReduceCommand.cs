@@ -56,7 +56,8 @@ public static class BenchAllReduceCommand
             Volatile.Write(ref clusterUp, true);
             var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
             var endpoints = await Task.WhenAll(peers.Select(p => p.Endpoint()));
-            var shared = await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
+            var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32); // the ranks authenticate to each other as a run's workers do
+            var shared = await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype, key)));
             string asked = transport.ToString().ToLowerInvariant();
             string measured = shared.All(k => k == n - 1) ? "shm" : shared.All(k => k == 0) ? "tcp" : "mixed";
             if (measured != asked)

@@ -80,8 +80,8 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         });
         int n = assignment.Peers.Length;
         var r = replica!;
-        collective = new Collective(assignment.Generation, assignment.Rank, assignment.PeerEndpoints, r.Shards, assignment.CommDtype, r.Exchange, plane!);
-        plane!.Sink = collective;
+        var peers = new PeerCredentials(assignment.Generation, assignment.Rank, assignment.PeerEndpoints, assignment.DataPlaneKey);
+        collective = new Collective(peers, r.Shards, assignment.CommDtype, r.Exchange, plane!);
         this.assignment = assignment;
         metrics?.Joined(assignment.RunId);
         log.LogInformation("Worker {Worker} joined run {Run} as rank {Rank} of {N} (generation {Generation}), shard [{Start}, {End}); " +
@@ -192,11 +192,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     public Task Abort(long generation, string reason)
     {
         if (assignment is { } a && generation >= a.Generation) evalAbortedAt = Math.Max(evalAbortedAt, generation);
-        if (collective is { } c && generation >= c.Generation)
-        {
-            c.Fail(reason);
-            plane!.ResetPeers(); // a send to a stalled peer ends now
-        }
+        if (collective is { } c && generation >= c.Generation) c.Abort(reason); // its sends stop now, a send to a stalled peer included
         return Task.CompletedTask;
     }
 
@@ -212,9 +208,9 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         return await thread!.Run(r.Digest);
     }
 
-    public async Task Leave(string runId)
+    public async Task Leave(string runId, long generation)
     {
-        if (assignment is null || assignment.RunId != runId) return;
+        if (assignment is null || assignment.RunId != runId || assignment.Generation > generation) return;
         await Release($"the worker left run '{runId}'");
         var old = replica;
         replica = null;
