@@ -113,6 +113,17 @@ public sealed class CollectiveTests
         Assert.Contains("rank 1 sent reduce-scatter values [5", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_shared_memory_notice_with_a_token_the_key_does_not_give_fails_the_step()
+    {
+        await using var ranks = await Ranks.Start(2, CommDtype.Fp32, sharedMemory: true);
+        ranks.FillGradients(seed: 1);
+        var waiting = ranks.Collectives[0].ReduceScatter(1);
+        await ranks.Planes[1].Send(0, new Frame(FrameKind.GradientShared, Ranks.Generation, 1, 1, 0x1234, 0), ReadOnlyMemory<byte>.Empty, ranks.Collectives[1]);
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("which is not the one its key gives", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)] // the gradient itself goes through shared memory; the notice still needs the peer's socket
