@@ -44,12 +44,13 @@ public sealed class FlatParameters : IDisposable
             foreach (var (name, p) in parameters)
             {
                 long n = p.numel();
-                // Every narrow, view and set_ hands back a new handle; the parameter keeps its own
-                // reference to the storage, so these are disposed here or they pin both flat buffers.
+                // Every narrow and view hands back a new handle; the parameter (set_ returns the
+                // parameter itself) and its grad keep their own references to the storage, so these
+                // are disposed here or they pin both flat buffers until finalization.
                 using var valueRange = values.narrow(0, offset, n);
                 using var value = valueRange.view(p.shape);
                 value.copy_(p);
-                using (p.set_(value)) { }
+                p.set_(value);
                 using var gradientRange = gradients.narrow(0, offset, n);
                 using var gradient = gradientRange.view(p.shape);
                 p.grad = gradient;
