@@ -160,13 +160,15 @@ public sealed class DataPlaneAuthenticationTests
     }
 
     /// <summary>Whether the other side closed the connection (reads drain whatever it sent first) within <see cref="Closed"/>.</summary>
-    internal static async Task<bool> ClosedByPeer(TcpClient client)
+    internal static Task<bool> ClosedByPeer(TcpClient client) => ClosedByPeer(client.GetStream());
+
+    internal static async Task<bool> ClosedByPeer(Stream stream)
     {
         using var limit = new CancellationTokenSource(Closed);
         var buffer = new byte[4096];
         try
         {
-            while (await client.GetStream().ReadAsync(buffer, limit.Token) > 0)
+            while (await stream.ReadAsync(buffer, limit.Token) > 0)
             {
             }
             return true;
