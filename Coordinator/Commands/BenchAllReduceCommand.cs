@@ -47,7 +47,7 @@ public static class BenchAllReduceCommand
             for (int i = 0; i < n; i++)
             {
                 var args = new List<string> { "--cluster-id", clusterId, "--silo-name", $"bench-{i}", "--silo-port", $"{ports[2 * i]}",
-                    "--gateway-port", $"{ports[2 * i + 1]}", "--devices", "none" };
+                    "--gateway-port", $"{ports[2 * i + 1]}", "--devices", "none", "--metrics-port", "0" }; // N silos on one host cannot all take the default metrics port
                 if (i > 0) args.AddRange(["--primary", $"127.0.0.1:{ports[0]}"]);
                 processes.Add(StartSilo(args, transport, () => Volatile.Read(ref clusterUp)));
             }
