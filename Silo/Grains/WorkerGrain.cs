@@ -96,7 +96,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         if (computing is not { } c || c.Generation != generation || c.Step != step)
         {
             var (a, r) = Current(generation);
-            computing = c = (generation, step, Compute(a, r, collective!, step, globalTokens), DateTime.UtcNow);
+            computing = c = (generation, step, RunStep(a, r, collective!, step, globalTokens), DateTime.UtcNow);
         }
         if (!await Within(c.Work, wait))
             return new ComputePoll(null, backwardDone == (generation, step)); // still running: the coordinator asks again
@@ -108,7 +108,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     /// generation is still this worker's: an abandoned step that resumes late must not touch the
     /// next generation's prefetch, replica or exchange.
     /// </summary>
-    private async Task<ComputeResult> Compute(WorkerAssignment a, Replica r, Collective exchange, long step, long globalTokens)
+    private async Task<ComputeResult> RunStep(WorkerAssignment a, Replica r, Collective exchange, long step, long globalTokens)
     {
         var clock = Stopwatch.StartNew();
         var slice = await Slice(a, step);
