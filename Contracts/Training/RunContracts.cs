@@ -145,6 +145,9 @@ public sealed record RunStatus
 
     /// <summary>loss.png (train and val loss against tokens) beside the checkpoints, once drawn: at the end of a run or when asked.</summary>
     [Id(21)] public string? LossPlot { get; init; }
+
+    /// <summary>The worker set's generation: it counts the run's forms (persisted, so it only ever grows, whatever the clocks say).</summary>
+    [Id(22)] public long Generation { get; init; }
 }
 
 /// <summary>

@@ -26,7 +26,11 @@ public sealed record WorkerStart(
     [property: Id(0)] ulong InitSeed,
     [property: Id(1)] string? CheckpointPath);
 
-/// <summary>A worker's part in a run: its rank among the workers and everything it needs.</summary>
+/// <summary>
+/// A worker's part in a run: its rank among the workers and everything it needs, including the
+/// generation's data-plane key (256 random bits, made by the coordinator for this generation
+/// only): it travels only inside Orleans, and peers prove it to each other before any frame.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record WorkerAssignment(
     [property: Id(0)] string RunId,
@@ -38,7 +42,8 @@ public sealed record WorkerAssignment(
     [property: Id(6)] DataPlan Data,
     [property: Id(7)] CommDtype CommDtype,
     [property: Id(8)] WorkerStart Start,
-    [property: Id(9)] string[] PeerEndpoints);
+    [property: Id(9)] string[] PeerEndpoints,
+    [property: Id(10)] byte[] DataPlaneKey);
 
 /// <summary>What a worker is: the silo it lives on, its device, and where its data plane listens (host:port).</summary>
 [GenerateSerializer, Immutable]
@@ -147,8 +152,8 @@ public interface IWorkerGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task Abort(long generation, string reason);
 
-    /// <summary>Drops the replica and its buffers (the run ended or re-formed without this worker).</summary>
-    Task Leave(string runId);
+    /// <summary>Drops the replica and its buffers (the run ended or re-formed without this worker) if it is in <paramref name="runId"/> at <paramref name="generation"/> or older: a late release never undoes a newer Join.</summary>
+    Task Leave(string runId, long generation);
 }
 
 /// <summary>One per silo (key: the silo's name), placed on that silo: which devices it contributes.</summary>
@@ -168,8 +173,8 @@ public interface IAllReduceBenchGrain : IGrainWithStringKey
     /// <summary>Where this grain's data plane listens (host:port).</summary>
     Task<string> Endpoint();
 
-    /// <summary>Allocates the buffer and joins the collective; returns how many peers this rank sends to through shared memory.</summary>
-    Task<int> Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype);
+    /// <summary>Allocates the buffer and joins the collective (its peers prove <paramref name="key"/>, as a run's workers do); returns how many peers this rank sends to through shared memory.</summary>
+    Task<int> Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype, byte[] key);
 
     /// <summary>Fills the buffer with rank + 1 (outside the timed part, like the peer's fill before its barrier).</summary>
     Task Fill();

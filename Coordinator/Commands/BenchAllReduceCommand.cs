@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Coordinator.Commands.Pretrain;
+using Gpt1Cluster.Silo.Grains;
 
 namespace Gpt1Cluster.Coordinator.Commands;
 
@@ -18,7 +19,7 @@ public static class BenchAllReduceCommand
     public static Command Create()
     {
         var silos = Options.Positive("--silos", "Silo processes (one rank each)", 2);
-        var numel = Options.Number("--numel", "fp32 values to all-reduce (GPT-1's gradient: 116534784)", 1, 1L << 31, 116_534_784L);
+        var numel = Options.Number("--numel", "fp32 values to all-reduce (GPT-1's gradient: 116534784)", 1, AllReduceBenchGrain.MaxValues, 116_534_784L);
         var repeats = Options.Positive("--repeats", "Timed all-reduces after one warm-up", 5);
         var comm = new Option<CommDtype>("--comm-dtype") { Description = "Reduce-scatter dtype", DefaultValueFactory = _ => CommDtype.Fp32 };
         var transport = new Option<Transport>("--transport")
@@ -47,7 +48,7 @@ public static class BenchAllReduceCommand
             for (int i = 0; i < n; i++)
             {
                 var args = new List<string> { "--cluster-id", clusterId, "--silo-name", $"bench-{i}", "--silo-port", $"{ports[2 * i]}",
-                    "--gateway-port", $"{ports[2 * i + 1]}", "--devices", "none" };
+                    "--gateway-port", $"{ports[2 * i + 1]}", "--devices", "none", "--metrics-port", "0" }; // N silos on one host cannot all take the default metrics port
                 if (i > 0) args.AddRange(["--primary", $"127.0.0.1:{ports[0]}"]);
                 processes.Add(StartSilo(args, transport, () => Volatile.Read(ref clusterUp)));
             }
@@ -56,7 +57,8 @@ public static class BenchAllReduceCommand
             Volatile.Write(ref clusterUp, true);
             var peers = Enumerable.Range(0, n).Select(i => cluster.Grains.GetGrain<IAllReduceBenchGrain>($"bench-{i}/bench")).ToArray();
             var endpoints = await Task.WhenAll(peers.Select(p => p.Endpoint()));
-            var shared = await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype)));
+            var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32); // the ranks authenticate to each other as a run's workers do
+            var shared = await Task.WhenAll(peers.Select((p, r) => p.Setup(r, endpoints, numel, dtype, key)));
             string asked = transport.ToString().ToLowerInvariant();
             string measured = shared.All(k => k == n - 1) ? "shm" : shared.All(k => k == 0) ? "tcp" : "mixed";
             if (measured != asked)

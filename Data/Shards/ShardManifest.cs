@@ -85,6 +85,8 @@ public sealed record ShardManifest
             throw new InvalidDataException($"{path}: dtype '{manifest.Dtype}' does not fit vocab_size {manifest.VocabSize}: the prepared data is corrupt, re-run gpt1 prepare");
         if (manifest.TrainShards.Concat(manifest.ValShards).FirstOrDefault(s => Path.GetFileName(s.File) != s.File) is { } outside)
             throw new InvalidDataException($"{path}: shard '{outside.File}' is not a file name in the data directory: the manifest is corrupt, re-run gpt1 prepare");
+        if (manifest.TrainShards.Concat(manifest.ValShards).FirstOrDefault(s => s.Tokens is <= 0 or > 1L << 40) is { } absurd) // found by fuzzing: the sums below overflowed
+            throw new InvalidDataException($"{path}: shard '{absurd.File}' has {absurd.Tokens} tokens: the manifest is corrupt, re-run gpt1 prepare");
         if (manifest.TrainShards.Sum(s => s.Tokens) != manifest.TrainTokens || manifest.ValShards.Sum(s => s.Tokens) != manifest.ValTokens)
             throw new InvalidDataException($"{path}: the shards' token counts do not add up to train_tokens/val_tokens: the prepared data is corrupt, re-run gpt1 prepare");
         return manifest;

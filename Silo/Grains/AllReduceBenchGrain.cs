@@ -36,7 +36,7 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, DataPlanePorts p
         return Task.FromResult(plane.Endpoint);
     }
 
-    public async Task<int> Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype)
+    public async Task<int> Setup(int rank, string[] peerEndpoints, long values, CommDtype dtype, byte[] key)
     {
         if (plane is null) throw new InvalidOperationException("ask for the Endpoint of every rank first");
         if (peerEndpoints.Length is < 1 or > MaxRanks || rank < 0 || rank >= peerEndpoints.Length)
@@ -52,8 +52,7 @@ public sealed class AllReduceBenchGrain(ILocalSiloDetails silo, DataPlanePorts p
             return (b, new ExchangeBuffers(b, b, shards[rank], dtype));
         });
         (this.rank, ranks) = (rank, peerEndpoints.Length);
-        collective = new Collective(0, rank, peerEndpoints, shards, dtype, memory, plane);
-        plane.Sink = collective;
+        collective = new Collective(new PeerCredentials(0, rank, peerEndpoints, key), shards, dtype, memory, plane);
         if (collective.SharedMemoryUnavailable is { } why) log.LogWarning("Rank {Rank} sends over TCP: {Reason}", rank, why);
         return collective.SharedMemoryPeers;
     }

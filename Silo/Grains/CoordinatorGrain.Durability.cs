@@ -14,7 +14,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task Launch()
     {
-        record.State = new RunRecord { Request = request, Active = true, LastStep = step };
+        record.State = new RunRecord { Request = request, Active = true, LastStep = step, Generation = generation };
         await record.WriteStateAsync();
         remembered.Restart();
         await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -26,6 +26,20 @@ public sealed partial class CoordinatorGrain
     }
 
     private const string KeepAlive = "keep-alive";
+
+    /// <summary>
+    /// The next generation: one more than any this run has handed out, in this activation or a
+    /// lost one (the record keeps the last), written before any worker hears of it. No clock is
+    /// involved, so a coordinator reactivated on a silo whose clock is behind still outranks the
+    /// old one, and its aborts win.
+    /// </summary>
+    private async Task<long> NextGeneration()
+    {
+        generation = Math.Max(generation, record.State.Generation) + 1;
+        record.State = record.State with { Generation = generation };
+        await record.WriteStateAsync();
+        return generation;
+    }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -134,4 +148,7 @@ public sealed record RunRecord
 
     /// <summary>The last step known done (written at checkpoints and every half minute): what a reactivated coordinator reports until it has resumed.</summary>
     [Id(2)] public long LastStep { get; init; }
+
+    /// <summary>The last generation handed out: a coordinator continues above it.</summary>
+    [Id(3)] public long Generation { get; init; }
 }

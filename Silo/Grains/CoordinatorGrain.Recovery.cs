@@ -78,14 +78,17 @@ public sealed partial class CoordinatorGrain
     private async Task AbortAll(IWorkerGrain[] members, string reason)
     {
         long gen = generation;
-        var aborts = members.Select(w => w.Abort(gen, reason).WaitAsync(EvidenceGrace));
+        var aborts = members.Select(w => w.Abort(gen, reason).WaitAsync(EvidenceGrace)).ToArray();
         try
         {
             await Task.WhenAll(aborts);
         }
         catch (Exception)
         {
-            // the lost worker cannot be told; the others were
+            // the lost worker cannot be told; the others were. Said once per call, naming each that was not.
+            var untold = aborts.Select((t, rank) => (t, rank)).Where(a => !a.t.IsCompletedSuccessfully)
+                .Select(a => $"{members[a.rank].GetPrimaryKeyString()} ({a.t.Exception?.InnerException?.Message ?? "no answer"})");
+            log.LogInformation("Run {Run}: the abort of generation {Generation} did not reach {Workers}", RunId, gen, string.Join(", ", untold));
         }
     }
 
@@ -243,7 +246,8 @@ public sealed partial class CoordinatorGrain
     {
         try
         {
-            await Task.WhenAll(workers.Select(w => w.Leave(RunId))).WaitAsync(WorkerRoster.ProbeTimeout);
+            long gen = generation;
+            await Task.WhenAll(workers.Select(w => w.Leave(RunId, gen))).WaitAsync(WorkerRoster.ProbeTimeout);
         }
         catch (Exception e)
         {
@@ -252,13 +256,16 @@ public sealed partial class CoordinatorGrain
     }
 
     /// <summary>
-    /// Workers the new generation left out (sitting out, or gone) free their replicas; not waited
-    /// for: a dead one never answers, and a live one answers once its abandoned step has let go.
+    /// Workers the new generation left out (sitting out, or gone), or joined by a form that failed,
+    /// free their replicas; not waited for: a dead one never answers, and a live one answers once
+    /// its abandoned step has let go. A release carries the generation it was decided in, so one
+    /// that arrives after the worker joined a newer generation does nothing.
     /// </summary>
     private void LetGo(IEnumerable<IWorkerGrain> left)
     {
+        long gen = generation;
         foreach (var w in left)
-            _ = w.Leave(RunId).WaitAsync(TimeSpan.FromMinutes(1)).ContinueWith(t => t.Exception, TaskScheduler.Default);
+            _ = w.Leave(RunId, gen).WaitAsync(TimeSpan.FromMinutes(1)).ContinueWith(t => t.Exception, TaskScheduler.Default);
     }
 
     private void Fail(string message)

@@ -5,6 +5,7 @@ using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Data.Sampling;
 using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Training;
+using Gpt1Cluster.Silo.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -136,6 +137,7 @@ public sealed partial class CoordinatorGrain(
         ParamL2 = digest?.L2,
         ParamSha256 = digest?.Sha256,
         Recoveries = recoveries,
+        Generation = generation,
         LastEvent = lastEvent,
         WorkerKeys = workerKeys,
         SittingOut = Roster.SittingOut,
@@ -214,12 +216,20 @@ public sealed partial class CoordinatorGrain(
     {
         var run = request!;
         await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data); // again: the data grain may have moved with a lost silo
-        generation = Math.Max(generation + 1, DateTime.UtcNow.Ticks); // increasing across activations too
+        long gen = await NextGeneration();
         var peers = members.Select(m => GrainFactory.GetGrain<IWorkerGrain>(m.Key)).ToArray();
         var endpoints = members.Select(m => m.DataEndpoint).ToArray();
-        long gen = generation;
+        var key = PeerCredentials.NewKey(); // this generation's only: a worker left out, or an older generation's, cannot prove it
         await AbortAll(peers, $"generation {gen} is forming"); // a worker still waiting in an older step (its coordinator died) lets go
-        await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints)));
+        try
+        {
+            await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints, key)));
+        }
+        catch
+        {
+            LetGo(peers); // those that joined would hold their replicas until idle collection
+            throw;
+        }
         LetGo(workers.Where(w => !members.Any(m => m.Key == w.GetPrimaryKeyString())));
         workers = peers;
         workerKeys = peers.Select(w => w.GetPrimaryKeyString()).ToArray();

@@ -1,8 +1,8 @@
-using Gpt1Cluster.Contracts.Model;
-using System.Collections.Concurrent;
 using Gpt1Cluster.Contracts.Data;
+using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Data.Sampling;
 using Gpt1Cluster.Data.Shards;
+using Microsoft.Extensions.Logging;
 
 namespace Gpt1Cluster.Silo.Grains;
 
@@ -12,9 +12,9 @@ namespace Gpt1Cluster.Silo.Grains;
 /// it ready. Only the silo holding the prepared directory needs the data.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement] // next to the coordinator that opens it: the silo that can read the run's data
-public sealed class DataGrain : Grain, IDataGrain, IDisposable
+public sealed class DataGrain(ILogger<DataGrain> log) : Grain, IDataGrain, IDisposable
 {
-    private readonly ConcurrentDictionary<(long Step, int Rank, int Workers), Task<TokenSlice>> ahead = new();
+    private readonly SlicesAhead ahead = new(log);
     private DataPlan? plan;
     private TokenShards? shards;
     private SequenceSampler? sampler;
@@ -55,11 +55,7 @@ public sealed class DataGrain : Grain, IDataGrain, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         if (workers < 1 || rank < 0 || rank >= workers)
             throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {workers} workers");
-        var slice = ahead.TryRemove((step, rank, workers), out var ready) ? await ready : Build(step, rank, workers);
-        foreach (var key in ahead.Keys.Where(k => k.Rank == rank && k.Step <= step))
-            ahead.TryRemove(key, out _);
-        ahead.TryAdd((step + 1, rank, workers), Task.Run(() => Build(step + 1, rank, workers)));
-        return slice;
+        return await ahead.Take(step, rank, workers, s => Build(s, rank, workers));
     }
 
     private TokenSlice Build(long step, int rank, int workers)

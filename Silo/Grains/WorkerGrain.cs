@@ -80,8 +80,8 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         });
         int n = assignment.Peers.Length;
         var r = replica!;
-        collective = new Collective(assignment.Generation, assignment.Rank, assignment.PeerEndpoints, r.Shards, assignment.CommDtype, r.Exchange, plane!);
-        plane!.Sink = collective;
+        var peers = new PeerCredentials(assignment.Generation, assignment.Rank, assignment.PeerEndpoints, assignment.DataPlaneKey);
+        collective = new Collective(peers, r.Shards, assignment.CommDtype, r.Exchange, plane!);
         this.assignment = assignment;
         metrics?.Joined(assignment.RunId);
         log.LogInformation("Worker {Worker} joined run {Run} as rank {Rank} of {N} (generation {Generation}), shard [{Start}, {End}); " +
@@ -96,7 +96,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         if (computing is not { } c || c.Generation != generation || c.Step != step)
         {
             var (a, r) = Current(generation);
-            computing = c = (generation, step, Compute(a, r, collective!, step, globalTokens), DateTime.UtcNow);
+            computing = c = (generation, step, RunStep(a, r, collective!, step, globalTokens), DateTime.UtcNow);
         }
         if (!await Within(c.Work, wait))
             return new ComputePoll(null, backwardDone == (generation, step)); // still running: the coordinator asks again
@@ -108,7 +108,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     /// generation is still this worker's: an abandoned step that resumes late must not touch the
     /// next generation's prefetch, replica or exchange.
     /// </summary>
-    private async Task<ComputeResult> Compute(WorkerAssignment a, Replica r, Collective exchange, long step, long globalTokens)
+    private async Task<ComputeResult> RunStep(WorkerAssignment a, Replica r, Collective exchange, long step, long globalTokens)
     {
         var clock = Stopwatch.StartNew();
         var slice = await Slice(a, step);
@@ -192,11 +192,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     public Task Abort(long generation, string reason)
     {
         if (assignment is { } a && generation >= a.Generation) evalAbortedAt = Math.Max(evalAbortedAt, generation);
-        if (collective is { } c && generation >= c.Generation)
-        {
-            c.Fail(reason);
-            plane!.ResetPeers(); // a send to a stalled peer ends now
-        }
+        if (collective is { } c && generation >= c.Generation) c.Abort(reason); // its sends stop now, a send to a stalled peer included
         return Task.CompletedTask;
     }
 
@@ -212,9 +208,9 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         return await thread!.Run(r.Digest);
     }
 
-    public async Task Leave(string runId)
+    public async Task Leave(string runId, long generation)
     {
-        if (assignment is null || assignment.RunId != runId) return;
+        if (assignment is null || assignment.RunId != runId || assignment.Generation > generation) return;
         await Release($"the worker left run '{runId}'");
         var old = replica;
         replica = null;

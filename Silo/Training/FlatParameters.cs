@@ -44,10 +44,16 @@ public sealed class FlatParameters : IDisposable
             foreach (var (name, p) in parameters)
             {
                 long n = p.numel();
-                using var value = values.narrow(0, offset, n).view(p.shape);
+                // Every narrow and view hands back a new handle; the parameter (set_ returns the
+                // parameter itself) and its grad keep their own references to the storage, so these
+                // are disposed here or they pin both flat buffers until finalization.
+                using var valueRange = values.narrow(0, offset, n);
+                using var value = valueRange.view(p.shape);
                 value.copy_(p);
                 p.set_(value);
-                p.grad = gradients.narrow(0, offset, n).view(p.shape);
+                using var gradientRange = gradients.narrow(0, offset, n);
+                using var gradient = gradientRange.view(p.shape);
+                p.grad = gradient;
                 segments.Add(new ParameterSegment(name, offset, n, p.shape));
                 offset += n;
             }

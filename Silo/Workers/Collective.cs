@@ -32,15 +32,15 @@ public sealed class Collective : IFrameSink, IDisposable
     private readonly ExchangePhase reduce, gather;
     private Exception? failure; // why this generation's exchanges ended: an abort, or a peer that was lost
 
+    /// <summary>Joins <paramref name="peers"/>' generation on <paramref name="plane"/>: from here on its frames come to this collective, and only from peers that prove the generation's key.</summary>
     /// <param name="sharedMemory">whether same-host peers may exchange through shared memory (also off with GPT1_SHM=0)</param>
-    public Collective(long generation, int rank, string[] endpoints, ShardRange[] shards, CommDtype wire, ExchangeBuffers memory, DataPlane plane,
-        bool sharedMemory = true)
+    public Collective(PeerCredentials peers, ShardRange[] shards, CommDtype wire, ExchangeBuffers memory, DataPlane plane, bool sharedMemory = true)
     {
-        (Generation, this.rank, this.endpoints, this.shards, this.wire, this.memory, this.plane) = (generation, rank, endpoints, shards, wire, memory, plane);
+        (Generation, rank, endpoints, this.shards, this.wire, this.memory, this.plane) = (peers.Generation, peers.Rank, peers.Endpoints, shards, wire, memory, plane);
         wireBytes = wire == CommDtype.Bf16 ? 2 : 4;
         int n = endpoints.Length;
         long own = shards[rank].Length;
-        sameHost = new SameHostPeers(endpoints, rank, generation, shards[^1].End * wireBytes, own * 4, sharedMemory);
+        sameHost = new SameHostPeers(peers, shards[^1].End * wireBytes, own * 4, sharedMemory);
         staging = new HostMemory?[n];
         sources = new nint[n];
         sharedShards = new nint[n];
@@ -49,6 +49,7 @@ public sealed class Collective : IFrameSink, IDisposable
         sources[rank] = memory.OwnGradient.Address;
         reduce = new ExchangePhase("reduce-scatter", n, rank, Chunks(own), 0, summing: true);
         gather = new ExchangePhase("all-gather", n, rank, 0, shards.Where((s, r) => r != rank && s.Length > 0).Count(), summing: false);
+        plane.Open(this, peers);
     }
 
     public long Generation { get; }
@@ -65,6 +66,7 @@ public sealed class Collective : IFrameSink, IDisposable
         List<int> ready;
         Task done;
         lock (gate) done = reduce.Begin(step, Failure(), out ready); // chunks whose peer parts came while this worker computed
+        if (done.IsFaulted) await done.ConfigureAwait(false); // aborted: an abandoned step that resumes late sends nothing
         var sends = SendToPeers(to => sameHost.SendsShared(to)
             ? Share(to, FrameKind.GradientShared, step, shards[to].Start * wireBytes, shards[to].Length * wireBytes)
             : SendRange(to, FrameKind.Gradient, step, memory.Wire, shards[to].Start * wireBytes, shards[to].Length, wireBytes));
@@ -77,6 +79,7 @@ public sealed class Collective : IFrameSink, IDisposable
     {
         Task done;
         lock (gate) done = gather.Begin(step, Failure(), out _);
+        if (done.IsFaulted) await done.ConfigureAwait(false);
         var own = shards[rank];
         var shared = sameHost.ShardOut is { } segment && own.Length > 0
             ? Task.Run(() => Touch(memory.Values.Address + (nint)(own.Start * 4), segment.Data, own.Length * 4)) : Task.CompletedTask;
@@ -88,6 +91,25 @@ public sealed class Collective : IFrameSink, IDisposable
 
     /// <summary>Fails the waits of this generation for good: a peer is gone, or a new worker set is forming.</summary>
     public void Fail(string reason) => Fail(new OperationCanceledException($"aborted: {reason}"));
+
+    /// <summary>
+    /// Fails this generation's waits and stops its traffic: the data plane lets go of this
+    /// collective, so a send in flight is cut off and none of its sends connects again; frames of
+    /// the generation that still come are dropped. The memory stays until the Join or Leave that
+    /// follows quiesces the plane for good.
+    /// </summary>
+    public void Abort(string reason)
+    {
+        Fail(reason);
+        _ = plane.Quiesce(); // not awaited: nothing is freed here
+    }
+
+    /// <summary>An authenticated peer sent what no peer sends; its connection was closed, and the step it was part of cannot complete.</summary>
+    public void PeerMisbehaved(int from, long generation, string why)
+    {
+        if (generation != Generation || from < 0 || from >= endpoints.Length || from == rank) return;
+        Fail(new PeerLostException(from, endpoints[from], $"closed the connection from rank {from} ({endpoints[from]}) in generation {generation}: {why}"));
+    }
 
     /// <summary>
     /// The connection from rank <paramref name="from"/> closed while this generation was going on:
@@ -223,7 +245,7 @@ public sealed class Collective : IFrameSink, IDisposable
     {
         try
         {
-            await plane.Send(endpoints[to], frame, payload, this).ConfigureAwait(false);
+            await plane.Send(to, frame, payload, this).ConfigureAwait(false);
         }
         catch (IOException e)
         {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -35,6 +34,11 @@ public interface IFrameSink
     void PeerClosed(int from, long generation)
     {
     }
+
+    /// <summary>Rank <paramref name="from"/>, authenticated for <paramref name="generation"/>, sent something no peer of ours sends; its connection was closed.</summary>
+    void PeerMisbehaved(int from, long generation, string why)
+    {
+    }
 }
 
 /// <summary>
@@ -43,24 +47,39 @@ public interface IFrameSink
 /// the step (Orleans messages top out near 200–250 MB/s between two silos; a socket carries GB/s).
 /// Payloads go from the sender's memory to the receiver's with no copy in between: sends read
 /// the caller's memory, receives land where the <see cref="Sink"/> says. A frame is a 40-byte
-/// header (kind, generation, step, source rank, offset, length) and the payload.
+/// header (<see cref="FrameHeader"/>) and the payload.
+/// <para>
+/// Nobody without the generation's key gets a frame read: every connection starts with
+/// <see cref="PeerHandshake"/> (within <see cref="HandshakeLimit"/>), and is then bound to the
+/// rank it proved; a frame claiming another rank or generation closes it. One connection per peer
+/// rank is kept (a newer one from the same rank replaces the older), so at most N−1.
+/// </para>
 /// </summary>
 public sealed class DataPlane : IAsyncDisposable
 {
-    public const int MaxFrameBytes = 16 << 20;
-    private const int HeaderBytes = 40;
-    private const int Magic = 0x47505431; // "GPT1"
+    /// <summary>The largest payload a frame carries: one chunk of fp32 values, what a <see cref="Collective"/> sends.</summary>
+    public const int MaxFrameBytes = Collective.ChunkValues * 4;
+
+    /// <summary>How long a connection may take to authenticate before it is closed.</summary>
+    public static readonly TimeSpan HandshakeLimit = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan DialLimit = TimeSpan.FromSeconds(10); // a loaded peer may be slow to answer; ours waits longer than it allows
+    private const int MaxPendingHandshakes = 16; // connections not yet authenticated; beyond this, accepted and closed at once
     private const int SocketBufferBytes = 4 << 20;
     private readonly TcpListener listener;
     private readonly ConcurrentDictionary<string, Peer> peers = new();
-    private readonly ConcurrentDictionary<TcpClient, bool> incoming = new();
+    private readonly ConcurrentDictionary<TcpClient, Inbound> incoming = new();
+    private readonly Dictionary<int, Inbound> bound = new(); // under gate: the authenticated connection of each peer rank
     private readonly CancellationTokenSource stopping = new();
     private readonly ILogger log;
+    private readonly RefusedConnections refused;
     private readonly Task accepting;
     private readonly Lock gate = new();
     private IFrameSink? sink;
+    private PeerCredentials? credentials;
     private int disposed;
     private int busy; // sends and payload reads that touch caller memory
+    private int pending; // connections in their handshake
     private TaskCompletionSource? idle;
     private long sent, received;
 
@@ -70,6 +89,7 @@ public sealed class DataPlane : IAsyncDisposable
         this.log = log;
         listener = (ports ?? DataPlanePorts.Any).Bind(address);
         Endpoint = $"{address}:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        refused = new RefusedConnections(log, Endpoint);
         accepting = Task.Run(AcceptLoop);
     }
 
@@ -82,6 +102,9 @@ public sealed class DataPlane : IAsyncDisposable
     /// <summary>Payload bytes delivered to this plane's sink: read from TCP, and taken from same-host peers' shared memory (<see cref="CountSharedReceive"/>).</summary>
     public long BytesReceived => Interlocked.Read(ref received);
 
+    /// <summary>Connections closed before they authenticated (a liveness probe that sends nothing is not counted).</summary>
+    public int RefusedConnections => refused.Count;
+
     /// <summary>Counts bytes a same-host peer handed over in shared memory (no TCP payload carried them).</summary>
     public void CountSharedReceive(long bytes) => Interlocked.Add(ref received, bytes);
 
@@ -89,40 +112,47 @@ public sealed class DataPlane : IAsyncDisposable
     public IFrameSink? Sink
     {
         get => sink;
-        set
+        private set
         {
             lock (gate) sink = value;
         }
     }
 
     /// <summary>
-    /// Sends one frame whose payload is read from <paramref name="payload"/> (not copied; keep it
-    /// alive until this completes). With an <paramref name="owner"/>, the frame goes only while
-    /// the owner is the sink: once a quiesce has begun, the memory may be freed, and the send
-    /// throws <see cref="OperationCanceledException"/> instead of reading it.
+    /// Takes part in a generation: frames from peers that prove <paramref name="peers"/>' key go to
+    /// <paramref name="into"/>, and sends on its behalf prove it. Replaces the previous generation's.
     /// </summary>
-    public async Task Send(string endpoint, Frame frame, ReadOnlyMemory<byte> payload, IFrameSink? owner = null)
+    public void Open(IFrameSink into, PeerCredentials peers)
+    {
+        lock (gate) (sink, credentials) = (into, peers);
+    }
+
+    /// <summary>
+    /// Sends one frame to rank <paramref name="to"/> of <paramref name="owner"/>'s generation, its
+    /// payload read from <paramref name="payload"/> (not copied; keep it alive until this
+    /// completes). The frame goes only while the owner is the sink: once an abort or a quiesce has
+    /// begun, the memory may be freed, and the send throws <see cref="OperationCanceledException"/>
+    /// instead of reading it (or connecting again).
+    /// </summary>
+    public async Task Send(int to, Frame frame, ReadOnlyMemory<byte> payload, IFrameSink owner)
     {
         if (payload.Length != frame.Length || frame.Length > MaxFrameBytes)
             throw new ArgumentException($"a frame of {frame.Length} bytes with a payload of {payload.Length} (at most {MaxFrameBytes})", nameof(payload));
+        PeerCredentials self;
+        lock (gate) self = ReferenceEquals(sink, owner) && credentials is { } c ? c : throw Abandoned(frame);
+        string endpoint = self.Endpoints[to];
         var peer = peers.GetOrAdd(endpoint, e => new Peer(e));
-        var header = new byte[HeaderBytes];
-        BinaryPrimitives.WriteInt32LittleEndian(header, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), (int)frame.Kind);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), frame.Generation);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), frame.Step);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(24), frame.From);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(28), frame.Offset);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(36), frame.Length);
+        var header = new byte[FrameHeader.Bytes];
+        FrameHeader.Write(header, frame);
         await peer.Gate.WaitAsync(stopping.Token).ConfigureAwait(false);
         if (!EnterFor(owner))
         {
             peer.Gate.Release();
-            throw new OperationCanceledException($"a {frame.Kind} frame of step {frame.Step} was not sent: its exchange was abandoned");
+            throw Abandoned(frame);
         }
         try
         {
-            var stream = await peer.Connect(stopping.Token).ConfigureAwait(false);
+            var stream = await peer.Connect(self, to, stopping.Token).ConfigureAwait(false);
             await stream.WriteAsync(header, stopping.Token).ConfigureAwait(false);
             await stream.WriteAsync(payload, stopping.Token).ConfigureAwait(false);
             Interlocked.Add(ref sent, payload.Length);
@@ -139,14 +169,18 @@ public sealed class DataPlane : IAsyncDisposable
         }
     }
 
+    private static OperationCanceledException Abandoned(in Frame frame) =>
+        new($"a {frame.Kind} frame of step {frame.Step} was not sent: its exchange was abandoned");
+
     /// <summary>
-    /// Before memory that sends or receives may touch is freed: drops the sink and every
-    /// connection (in-flight transfers fail), then waits until none is left touching memory.
-    /// The listener stays; peers reconnect for the next generation.
+    /// Before memory that sends or receives may touch is freed, and when a generation is aborted:
+    /// drops the sink, the generation's key and every connection (in-flight transfers fail, and
+    /// sends of the abandoned exchange neither go on nor connect again), then waits until none is
+    /// left touching memory. The listener stays; peers connect again for the next generation.
     /// </summary>
     public Task Quiesce()
     {
-        Sink = null;
+        lock (gate) (sink, credentials) = (null, null);
         ResetPeers();
         foreach (var client in incoming.Keys) client.Dispose();
         lock (gate)
@@ -178,11 +212,10 @@ public sealed class DataPlane : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops the outgoing connections (the worker set changed, or a step was aborted).</summary>
+    /// <summary>Drops the outgoing connections (the worker set changed, or a step was aborted); a send connecting meanwhile drops its new connection too.</summary>
     public void ResetPeers()
     {
         foreach (var peer in peers.Values) peer.Reset();
-        peers.Clear();
     }
 
     /// <summary>Counts a receive that touches caller memory; it gets the sink in the same breath, so a quiesce either waits for it or it sees none.</summary>
@@ -196,11 +229,11 @@ public sealed class DataPlane : IAsyncDisposable
     }
 
     /// <summary>Counts a send or touch of caller memory, unless its owner is no longer the sink (a quiesce has begun).</summary>
-    private bool EnterFor(IFrameSink? owner)
+    private bool EnterFor(IFrameSink owner)
     {
         lock (gate)
         {
-            if (owner is not null && !ReferenceEquals(sink, owner)) return false;
+            if (!ReferenceEquals(sink, owner)) return false;
             busy++;
             return true;
         }
@@ -231,27 +264,110 @@ public sealed class DataPlane : IAsyncDisposable
             {
                 return;
             }
+            catch (SocketException e)
+            {
+                log.LogWarning("Data plane {Endpoint}: accepting a connection failed ({Error})", Endpoint, e.Message);
+                continue;
+            }
+            if (Interlocked.Increment(ref pending) > MaxPendingHandshakes)
+            {
+                Interlocked.Decrement(ref pending);
+                refused.Refused(RemoteOf(client), $"more than {MaxPendingHandshakes} connections were authenticating at once");
+                client.Dispose();
+                continue;
+            }
             client.NoDelay = true;
             client.ReceiveBufferSize = SocketBufferBytes;
-            incoming[client] = true;
-            _ = Task.Run(() => ReadLoop(client));
+            var inbound = new Inbound(client);
+            incoming[client] = inbound;
+            _ = Task.Run(() => Serve(inbound));
         }
     }
 
-    private async Task ReadLoop(TcpClient client)
+    /// <summary>One inbound connection: its handshake, then its frames until it closes.</summary>
+    private async Task Serve(Inbound inbound)
     {
-        using var _ = client;
-        var stream = client.GetStream();
-        var header = new byte[HeaderBytes];
+        var client = inbound.Client;
+        try
+        {
+            var stream = client.GetStream();
+            if (await Authenticate(inbound, stream).ConfigureAwait(false) is not { } peer) return;
+            await ReadFrames(inbound, stream, peer.Rank, peer.Generation).ConfigureAwait(false);
+        }
+        finally
+        {
+            incoming.TryRemove(client, out _);
+            lock (gate)
+                if (bound.TryGetValue(inbound.Rank, out var current) && ReferenceEquals(current, inbound)) bound.Remove(inbound.Rank);
+            client.Dispose();
+        }
+    }
+
+    /// <summary>The rank and generation the connection proved, bound to it; null (logged, closed by the caller) if it did not prove them in time.</summary>
+    private async Task<(int Rank, long Generation)?> Authenticate(Inbound inbound, NetworkStream stream)
+    {
+        string remote = RemoteOf(inbound.Client);
+        PeerCredentials? proved = null;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        limit.CancelAfter(HandshakeLimit);
+        try
+        {
+            int rank = await PeerHandshake.Accept(stream, generation =>
+            {
+                lock (gate) return proved = credentials is { } c && c.Generation == generation ? c : null;
+            }, limit.Token).ConfigureAwait(false);
+            if (rank == PeerHandshake.Silent)
+            {
+                refused.Probe(remote);
+                return null;
+            }
+            lock (gate)
+            {
+                if (!ReferenceEquals(credentials, proved)) return null; // the generation ended while it authenticated
+                if (bound.Remove(rank, out var older))
+                {
+                    older.Superseded = true; // its peer reconnected: not a lost peer
+                    older.Client.Dispose();
+                }
+                inbound.Rank = rank;
+                bound[rank] = inbound;
+            }
+            return (rank, proved!.Generation);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            refused.Refused(remote, $"it did not authenticate within {HandshakeLimit.TotalSeconds:0.#} s");
+            return null;
+        }
+        catch (InvalidDataException e)
+        {
+            refused.Refused(remote, e.Message);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            if (!stopping.IsCancellationRequested) refused.Refused(remote, $"it closed during the handshake ({e.Message})");
+            return null;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref pending);
+        }
+    }
+
+    /// <summary>Frames from rank <paramref name="from"/>, authenticated for <paramref name="generation"/>, until the connection ends.</summary>
+    private async Task ReadFrames(Inbound inbound, NetworkStream stream, int from, long generation)
+    {
+        var header = new byte[FrameHeader.Bytes];
         byte[]? scratch = null;
-        (int From, long Generation) last = (-1, -1); // who sends on this connection, as of its last frame
         try
         {
             while (!stopping.IsCancellationRequested)
             {
                 await stream.ReadExactlyAsync(header, stopping.Token).ConfigureAwait(false);
-                var frame = Parse(header, client);
-                last = (frame.From, frame.Generation);
+                var frame = FrameHeader.Parse(header);
+                if (frame.From != from || frame.Generation != generation)
+                    throw new InvalidDataException($"a frame claiming rank {frame.From} of generation {frame.Generation} came on the connection rank {from} authenticated for generation {generation}");
                 Memory<byte>? target = null;
                 var to = EnterReceiving();
                 try
@@ -286,17 +402,15 @@ public sealed class DataPlane : IAsyncDisposable
         }
         catch (InvalidDataException e)
         {
-            log.LogWarning("Dropped the connection from {Remote}: {Error}", RemoteOf(client), e.Message);
+            // An authenticated peer that sends what no peer sends is broken: its step cannot complete, so it fails now, not at the step timeout.
+            log.LogWarning("Data plane {Endpoint} closed the connection from rank {Rank} ({Remote}): it sent {Error}", Endpoint, from, RemoteOf(inbound.Client), e.Message);
+            Sink?.PeerMisbehaved(from, generation, $"rank {from} sent {e.Message}");
         }
         catch (Exception e) when (e is IOException or EndOfStreamException or OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // The peer closed (a re-form, or it died) or this side quiesced (then there is no sink, or
             // the plane is stopping). A peer that closes on its own is gone: the step waiting for it is told now.
-            if (last.From >= 0 && !stopping.IsCancellationRequested) Sink?.PeerClosed(last.From, last.Generation);
-        }
-        finally
-        {
-            incoming.TryRemove(client, out bool _);
+            if (!inbound.Superseded && !stopping.IsCancellationRequested) Sink?.PeerClosed(from, generation);
         }
     }
 
@@ -312,18 +426,6 @@ public sealed class DataPlane : IAsyncDisposable
         }
     }
 
-    private static Frame Parse(byte[] header, TcpClient client)
-    {
-        if (BinaryPrimitives.ReadInt32LittleEndian(header) != Magic)
-            throw new InvalidDataException($"a connection from {RemoteOf(client)} sent something that is not a Gpt1Cluster frame");
-        var frame = new Frame((FrameKind)BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4)),
-            BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)), BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16)),
-            BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(24)), BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(28)),
-            BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(36)));
-        if (frame.Length is < 0 or > MaxFrameBytes) throw new InvalidDataException($"a frame of {frame.Length} bytes (at most {MaxFrameBytes})");
-        return frame;
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1) return;
@@ -334,32 +436,81 @@ public sealed class DataPlane : IAsyncDisposable
         {
             await accepting.ConfigureAwait(false);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            log.LogDebug("Data plane {Endpoint}: the accept loop ended with {Error}", Endpoint, e.Message);
         }
         stopping.Dispose();
     }
 
+    /// <summary>An accepted connection: the rank it authenticated as (−1: not yet), and whether a newer one from that rank replaced it.</summary>
+    private sealed class Inbound(TcpClient client)
+    {
+        public TcpClient Client { get; } = client;
+        public int Rank { get; set; } = -1;
+        public volatile bool Superseded;
+    }
+
+    /// <summary>
+    /// The one outgoing connection to a peer's endpoint. A reset closes it, and also the one a send
+    /// may be opening at that moment (it is dropped instead of kept beside the next), so a pair
+    /// never has two.
+    /// </summary>
     private sealed class Peer(string endpoint)
     {
+        private readonly Lock gate = new();
         private TcpClient? client;
+        private long generation = -1;
+        private int resets;
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
-        public async Task<NetworkStream> Connect(CancellationToken cancel)
+        public async Task<NetworkStream> Connect(PeerCredentials self, int to, CancellationToken cancel)
         {
-            if (client is { Connected: true }) return client.GetStream();
-            Reset();
+            int before;
+            lock (gate)
+            {
+                if (client is { Connected: true } && generation == self.Generation) return client.GetStream();
+                client?.Dispose();
+                client = null;
+                before = resets;
+            }
             int colon = endpoint.LastIndexOf(':');
             var fresh = new TcpClient { NoDelay = true, SendBufferSize = SocketBufferBytes };
-            await fresh.ConnectAsync(IPAddress.Parse(endpoint[..colon]), int.Parse(endpoint[(colon + 1)..]), cancel).ConfigureAwait(false);
-            client = fresh;
-            return fresh.GetStream();
+            try
+            {
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                limit.CancelAfter(DialLimit);
+                await fresh.ConnectAsync(IPAddress.Parse(endpoint[..colon]), int.Parse(endpoint[(colon + 1)..]), limit.Token).ConfigureAwait(false);
+                try
+                {
+                    await PeerHandshake.Dial(fresh.GetStream(), self, to, limit.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                    throw new IOException($"the worker at {endpoint} did not answer the handshake within {DialLimit.TotalSeconds:0} s");
+                }
+                lock (gate)
+                {
+                    if (resets != before) throw new OperationCanceledException($"the connection to {endpoint} was reset while it was being opened");
+                    (client, generation) = (fresh, self.Generation);
+                    return fresh.GetStream();
+                }
+            }
+            catch
+            {
+                fresh.Dispose();
+                throw;
+            }
         }
 
         public void Reset()
         {
-            client?.Dispose();
-            client = null;
+            lock (gate)
+            {
+                resets++;
+                client?.Dispose();
+                client = null;
+            }
         }
     }
 }

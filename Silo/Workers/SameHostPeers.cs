@@ -12,13 +12,15 @@ internal sealed class SameHostPeers : IDisposable
 {
     private readonly string[] endpoints;
     private readonly long generation;
+    private readonly PeerCredentials peers;
     private readonly bool[] sameHost; // peers on this host: their notices can be honoured
     private readonly bool[] sendShared; // peers this worker sends to through its segments
     private readonly SharedSegment?[] gradientsIn, shardsIn; // peers' segments, mapped on their first notice
 
-    public SameHostPeers(string[] endpoints, int rank, long generation, long wireBytes, long shardBytes, bool allowed)
+    public SameHostPeers(PeerCredentials peers, long wireBytes, long shardBytes, bool allowed)
     {
-        (this.endpoints, this.generation) = (endpoints, generation);
+        (this.peers, endpoints, generation) = (peers, peers.Endpoints, peers.Generation);
+        int rank = peers.Rank;
         string host = Host(endpoints[rank]);
         sameHost = endpoints.Select((e, r) => r != rank && Host(e) == host).ToArray();
         gradientsIn = new SharedSegment?[endpoints.Length];
@@ -29,7 +31,7 @@ internal sealed class SameHostPeers : IDisposable
         else if (wanted)
         {
             SharedSegment.RemoveStale(SharedSegment.Directory); // a killed worker's segments, before this one adds its own
-            Token = Random.Shared.NextInt64(1, long.MaxValue);
+            Token = peers.SharedMemoryToken(rank);
             try
             {
                 GradientsOut = SharedSegment.Create(PathOf(rank, "gradients"), wireBytes, Token);
@@ -48,7 +50,7 @@ internal sealed class SameHostPeers : IDisposable
     /// <summary>Why this worker sends over TCP to peers on its host although shared memory was wanted (null: it does not).</summary>
     public string? Unavailable { get; }
 
-    /// <summary>Announced with every notice, so a peer knows it mapped this worker's segment and not a stranger's.</summary>
+    /// <summary>Announced with every notice; derived from the generation's key, so a peer checks it mapped this worker's segment and not a stranger's.</summary>
     public long Token { get; }
 
     /// <summary>This worker's gradient for its same-host peers to read (null when it sends none this way).</summary>
@@ -74,6 +76,8 @@ internal sealed class SameHostPeers : IDisposable
     private nint Map(SharedSegment?[] mapped, int rank, string what, long token)
     {
         if (!sameHost[rank]) throw new InvalidDataException($"rank {rank} ({endpoints[rank]}) sent a shared-memory notice but does not listen on this host's address");
+        if (token != peers.SharedMemoryToken(rank))
+            throw new InvalidDataException($"rank {rank} announced its {what} segment with token {token:x}, which is not the one its key gives");
         var segment = mapped[rank] ??= SharedSegment.Open(PathOf(rank, what), token);
         if (segment.Token != token)
             throw new InvalidDataException($"rank {rank} announced its {what} segment with token {token:x}, but the one mapped here has {segment.Token:x}");

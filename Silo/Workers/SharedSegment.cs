@@ -7,7 +7,7 @@ namespace Gpt1Cluster.Silo.Workers;
 /// A file in /dev/shm mapped by a worker and by its peers on the same host, so bytes between
 /// them cost one memory copy instead of a trip through the loopback TCP stack. The creator
 /// reserves the whole file up front (a tmpfs that is too small fails here, not with a fault at the
-/// first write), writes a header (magic, a random token it announces to its peers), and only then
+/// first write), writes a header (magic, a token derived from the generation's key), and only then
 /// gives the file its name; it unlinks it when done. Every process that maps a segment holds a shared lock on it, so
 /// files left by a killed process are the ones nobody locks, and the next worker that forms on
 /// the host removes them (<see cref="RemoveStale"/>). Peers map read-only; their mappings stay
@@ -45,7 +45,9 @@ public sealed unsafe partial class SharedSegment : IDisposable
         if (File.Exists(path)) throw new IOException($"{path} exists: another worker listens on this endpoint, or it is a stale segment another process still maps");
         // Made under a name RemoveStale does not look at, and renamed once locked and stamped.
         string temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete); // holds a shared lock
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite | FileShare.Delete };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // gradients and parameters: nobody else's to read
+        var stream = new FileStream(temp, options); // holds a shared lock
         try
         {
             int error = OperatingSystem.IsLinux() ? PosixFallocate((int)stream.SafeFileHandle.DangerousGetHandle(), 0, size) : 0;

@@ -17,7 +17,7 @@ public sealed class BenchGrainLimitsTests(SiloFixture silo) : IClassFixture<Silo
     {
         var bench = silo.Grains.GetGrain<IAllReduceBenchGrain>("embedded/bench");
         string endpoint = await bench.Endpoint();
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => bench.Setup(0, [endpoint], values, CommDtype.Fp32));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => bench.Setup(0, [endpoint], values, CommDtype.Fp32, new byte[32]));
         Assert.StartsWith($"{values:N0} values: the bench all-reduces 1 (one per rank) to {AllReduceBenchGrain.MaxValues:N0} fp32 values (4 GiB)", e.Message);
     }
 
@@ -26,7 +26,7 @@ public sealed class BenchGrainLimitsTests(SiloFixture silo) : IClassFixture<Silo
     {
         var bench = silo.Grains.GetGrain<IAllReduceBenchGrain>("embedded/bench");
         string endpoint = await bench.Endpoint();
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => bench.Setup(3, [endpoint], 16, CommDtype.Fp32));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => bench.Setup(3, [endpoint], 16, CommDtype.Fp32, new byte[32]));
         Assert.StartsWith("rank 3 of 1:", e.Message);
     }
 }

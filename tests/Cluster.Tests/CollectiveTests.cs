@@ -108,9 +108,20 @@ public sealed class CollectiveTests
         ranks.FillGradients(seed: 1);
         var waiting = ranks.Collectives[0].ReduceScatter(1);
         var rogue = new byte[4096];
-        await ranks.Planes[1].Send(ranks.Planes[0].Endpoint, new Frame(FrameKind.Gradient, Ranks.Generation, 1, 1, 5, rogue.Length), rogue);
+        await ranks.Planes[1].Send(0, new Frame(FrameKind.Gradient, Ranks.Generation, 1, 1, 5, rogue.Length), rogue, ranks.Collectives[1]);
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("rank 1 sent reduce-scatter values [5", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_shared_memory_notice_with_a_token_the_key_does_not_give_fails_the_step()
+    {
+        await using var ranks = await Ranks.Start(2, CommDtype.Fp32, sharedMemory: true);
+        ranks.FillGradients(seed: 1);
+        var waiting = ranks.Collectives[0].ReduceScatter(1);
+        await ranks.Planes[1].Send(0, new Frame(FrameKind.GradientShared, Ranks.Generation, 1, 1, 0x1234, 0), ReadOnlyMemory<byte>.Empty, ranks.Collectives[1]);
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("which is not the one its key gives", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -137,7 +148,7 @@ public sealed class CollectiveTests
         ranks.FillGradients(seed: 1);
         var waiting = ranks.Collectives[2].ReduceScatter(1); // waits for ranks 0 and 1; rank 1 never begins
         var part = new byte[4]; // rank 0's contribution to rank 2's shard [1, 2)
-        await ranks.Planes[0].Send(ranks.Planes[2].Endpoint, new Frame(FrameKind.Gradient, Ranks.Generation, 1, 0, 0, part.Length), part);
+        await ranks.Planes[0].Send(2, new Frame(FrameKind.Gradient, Ranks.Generation, 1, 0, 0, part.Length), part, ranks.Collectives[0]);
         await ranks.Planes[0].DisposeAsync(); // rank 0's process ends: its connection to rank 2 closes
         var e = await Assert.ThrowsAsync<PeerLostException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, e.Rank);
@@ -164,8 +175,8 @@ public sealed class CollectiveTests
             Gradients = Enumerable.Range(0, n).Select(_ => torch.zeros(count)).ToArray();
             Memory = Enumerable.Range(0, n).Select(r => new ExchangeBuffers(Values[r], Gradients[r], shards[r], dtype, hostMirrors)).ToArray();
             var endpoints = Planes.Select(p => p.Endpoint).ToArray();
-            Collectives = Enumerable.Range(0, n).Select(r => new Collective(Generation, r, endpoints, shards, dtype, Memory[r], Planes[r], sharedMemory(r))).ToArray();
-            for (int r = 0; r < n; r++) Planes[r].Sink = Collectives[r];
+            var key = PeerCredentials.NewKey();
+            Collectives = Enumerable.Range(0, n).Select(r => new Collective(new PeerCredentials(Generation, r, endpoints, key), shards, dtype, Memory[r], Planes[r], sharedMemory(r))).ToArray();
         }
 
         public CommDtype Dtype { get; }

@@ -41,9 +41,10 @@ public sealed class DataPlanePortsTests
         await using var receiver = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var into = new byte[3000];
-        receiver.Sink = new Into(into, frames: 2, arrived);
-        await sender.Send(receiver.Endpoint, new Frame(FrameKind.Gradient, 1, 1, 0, 0, 1000), new byte[1000]);
-        await sender.Send(receiver.Endpoint, new Frame(FrameKind.Gradient, 1, 1, 0, 0, 2000), new byte[2000]);
+        var owner = new Into(new byte[0], frames: 0, new TaskCompletionSource());
+        OpenPlanes.Open(1, [sender, receiver], [owner, new Into(into, frames: 2, arrived)]);
+        await sender.Send(1, new Frame(FrameKind.Gradient, 1, 1, 0, 0, 1000), new byte[1000], owner);
+        await sender.Send(1, new Frame(FrameKind.Gradient, 1, 1, 0, 0, 2000), new byte[2000], owner);
         await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30)); // a frame is counted before its sink hears of it
         Assert.Equal((3000, 0), (sender.BytesSent, sender.BytesReceived));
         Assert.Equal((0, 3000), (receiver.BytesSent, receiver.BytesReceived));

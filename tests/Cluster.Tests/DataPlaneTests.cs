@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Gpt1Cluster.Cluster.Tests.Fixtures;
 using Gpt1Cluster.Silo.Workers;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -15,13 +16,14 @@ public sealed class DataPlaneTests
         await using var receiver = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         const int Count = 5;
         var sink = new Collecting(Count);
-        receiver.Sink = sink;
+        var owner = new Collecting(0);
+        OpenPlanes.Open(7, [sender, receiver], [owner, sink]);
         var payloads = Enumerable.Range(0, Count).Select(i => Enumerable.Range(0, 1 + i * 3_000_001 % (DataPlane.MaxFrameBytes - 1)).Select(j => (byte)(i + j)).ToArray()).ToList();
         var sent = new List<Frame>();
         for (int i = 0; i < Count; i++)
         {
-            sent.Add(new Frame(i % 2 == 0 ? FrameKind.Gradient : FrameKind.Parameters, 7, 100 + i, 3, 1000L * i, payloads[i].Length));
-            await sender.Send(receiver.Endpoint, sent[^1], payloads[i]);
+            sent.Add(new Frame(i % 2 == 0 ? FrameKind.Gradient : FrameKind.Parameters, 7, 100 + i, 0, 1000L * i, payloads[i].Length));
+            await sender.Send(1, sent[^1], payloads[i], owner);
         }
         await sink.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -36,20 +38,19 @@ public sealed class DataPlaneTests
         await using var sender = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         await using var receiver = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         var sink = new Collecting(1);
-        receiver.Sink = sink;
         var owner = new Collecting(1);
-        sender.Sink = owner;
+        OpenPlanes.Open(1, [sender, receiver], [owner, sink]);
         bool touched = false;
         Assert.True(sender.Touch(owner, () => touched = true));
         Assert.True(touched);
-        await sender.Send(receiver.Endpoint, new Frame(FrameKind.Gradient, 1, 1, 0, 0, 4), new byte[4], owner);
+        await sender.Send(1, new Frame(FrameKind.Gradient, 1, 1, 0, 0, 4), new byte[4], owner);
         await sink.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         await sender.Quiesce(); // as before the owner's memory is freed
         touched = false;
         Assert.False(sender.Touch(owner, () => touched = true));
         Assert.False(touched);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sender.Send(receiver.Endpoint, new Frame(FrameKind.Gradient, 1, 2, 0, 0, 4), new byte[4], owner));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sender.Send(1, new Frame(FrameKind.Gradient, 1, 2, 0, 0, 4), new byte[4], owner));
     }
 
     [Fact]
@@ -58,14 +59,15 @@ public sealed class DataPlaneTests
         await using var sender = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         await using var receiver = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         var refusing = new Collecting(1) { Refuse = true };
-        receiver.Sink = refusing;
-        var big = new byte[5 << 20];
-        await sender.Send(receiver.Endpoint, new Frame(FrameKind.Gradient, 1, 1, 0, 0, big.Length), big);
+        var owner = new Collecting(0);
+        var credentials = OpenPlanes.Open(1, [sender, receiver], [owner, refusing]);
+        var big = new byte[DataPlane.MaxFrameBytes];
+        await sender.Send(1, new Frame(FrameKind.Gradient, 1, 1, 0, 0, big.Length), big, owner);
         await refusing.Offered.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var wanted = new Collecting(1);
-        receiver.Sink = wanted; // the refused frame is drained before the next header is read
+        receiver.Open(wanted, credentials[1]); // the refused frame is drained before the next header is read
         byte[] payload = [1, 2, 3];
-        await sender.Send(receiver.Endpoint, new Frame(FrameKind.Parameters, 1, 2, 0, 0, payload.Length), payload);
+        await sender.Send(1, new Frame(FrameKind.Parameters, 1, 2, 0, 0, payload.Length), payload, owner);
         await wanted.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(payload, Assert.Single(wanted.Frames).Bytes);
         Assert.Equal(2, Assert.Single(wanted.Frames).Frame.Step);
@@ -77,8 +79,10 @@ public sealed class DataPlaneTests
         await using var sender = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         var gone = new DataPlane(IPAddress.Loopback, NullLogger.Instance);
         string endpoint = gone.Endpoint;
+        var owner = new Collecting(0);
+        OpenPlanes.Open(0, [sender, gone], [owner, new Collecting(0)]);
         await gone.DisposeAsync();
-        var e = await Assert.ThrowsAsync<IOException>(() => sender.Send(endpoint, new Frame(FrameKind.Gradient, 0, 0, 0, 0, 16), new byte[16]));
+        var e = await Assert.ThrowsAsync<IOException>(() => sender.Send(1, new Frame(FrameKind.Gradient, 0, 0, 0, 0, 16), new byte[16], owner));
         Assert.Contains(endpoint, e.Message, StringComparison.Ordinal);
     }
 

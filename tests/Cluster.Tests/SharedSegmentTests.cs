@@ -27,6 +27,17 @@ public sealed class SharedSegmentTests
         Assert.Equal(written, Read(peer, 4096)); // the peer's mapping outlives the name
     }
 
+    [Fact]
+    public void Only_the_creators_user_may_read_or_write_a_segment()
+    {
+        // Gradients and parameters: under a usual umask (022) the default would let every local user read them.
+        if (OperatingSystem.IsWindows()) return; // no Unix modes there; the silos run on Linux
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "gpt1-private");
+        using var segment = SharedSegment.Create(path, 128, token: 5);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
     private static byte[] Read(SharedSegment segment, int bytes)
     {
         var read = new byte[bytes];

@@ -21,7 +21,7 @@ public sealed class WorkerGrainTests(TrainingRuns runs) : IClassFixture<Training
         var plan = new DataPlan(runs.Data, TrainingRuns.Context, TrainingRuns.Batch, TrainingRuns.Seed);
         await silo.Grains.GetGrain<IDataGrain>("poll").Open(plan);
         await worker.Join(new WorkerAssignment("poll", 1, 0, [worker], runs.Model, runs.Optimizer, plan, CommDtype.Fp32,
-            new WorkerStart(TrainingRuns.Seed, null), [info.DataEndpoint]));
+            new WorkerStart(TrainingRuns.Seed, null), [info.DataEndpoint], Silo.Workers.PeerCredentials.NewKey()));
         const long GlobalTokens = TrainingRuns.Batch * TrainingRuns.Context;
 
         // The step first awaits its slice from the data grain, so it cannot be done, nor its backward, when a zero wait ends.
@@ -37,7 +37,7 @@ public sealed class WorkerGrainTests(TrainingRuns runs) : IClassFixture<Training
 
         var wrong = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.Compute(2, 1, GlobalTokens, TimeSpan.Zero));
         Assert.Contains("generation 1", wrong.Message);
-        await worker.Leave("poll");
+        await worker.Leave("poll", 1);
     }
 
     [Theory]
