@@ -54,7 +54,7 @@ public sealed class TokenShards : IDisposable
             for (int read; (read = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)) > 0; offset += read)
             {
                 hash.AppendData(buffer, 0, read);
-                if (badAt is null && FirstOutOfRange(buffer.AsSpan(0, read - read % width), width, (uint)Manifest.VocabSize) is (int at, uint id))
+                if (badAt is null && TokenIds.FirstOutOfRange(buffer.AsSpan(0, read), width, (uint)Manifest.VocabSize) is (int at, uint id))
                     (badAt, badId) = (offset + at, id);
             }
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
@@ -64,24 +64,6 @@ public sealed class TokenShards : IDisposable
             if (!string.Equals(actual, shard.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"shard {shard.File} has sha256 {actual}, the manifest says {shard.Sha256}: the prepared data is corrupt; re-run gpt1 prepare into a new --out");
         }
-    }
-
-    /// <summary>The byte offset and value of the first id ≥ <paramref name="vocab"/> in little-endian tokens of <paramref name="width"/> bytes.</summary>
-    private static (int At, uint Id)? FirstOutOfRange(ReadOnlySpan<byte> bytes, int width, uint vocab)
-    {
-        if (width == 2)
-        {
-            var ids = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes);
-            if (vocab <= ushort.MaxValue)
-            {
-                int i = ids.IndexOfAnyInRange((ushort)vocab, ushort.MaxValue);
-                if (i >= 0) return (i * 2, ids[i]);
-            }
-            return null;
-        }
-        var wide = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(bytes);
-        int j = wide.IndexOfAnyInRange(vocab, uint.MaxValue);
-        return j >= 0 ? (j * 4, wide[j]) : null;
     }
 
     static TokenStream Map(string directory, ShardManifest manifest, IReadOnlyList<ManifestShard> shards)

@@ -117,9 +117,11 @@ public sealed partial class CoordinatorGrain
             var verdict = BlameRule.Decide(failed.Outcomes, await Roster.Alive(failed.Outcomes), retried: step <= retriedAt);
             if (verdict.StepItself)
             {
-                log.LogWarning("Run {Run}: step {Step} failed on every worker on its own. Evidence: {Evidence}", RunId, failedStep, verdict.Evidence);
-                Fail($"every worker failed step {failedStep} on its own, so the cause is the step (its data or the configuration), not the workers: " +
-                    $"{failure.Message}. The last checkpoint is kept ({lastCheckpoint ?? "none yet"}); fix the cause, then `gpt1 pretrain resume --run {RunId}`");
+                log.LogWarning("Run {Run}: step {Step} failed because of the step itself. Evidence: {Evidence}", RunId, failedStep, verdict.Evidence);
+                string why = failed.Outcomes.FirstOrDefault(o => o.End == CallEnd.Input) is { } input
+                    ? $"step {failedStep}'s input is bad, so no worker is at fault: {input.Message}"
+                    : $"every worker failed step {failedStep} on its own, so the cause is the step (its data or the configuration), not the workers: {failure.Message}";
+                Fail($"{why}. The last checkpoint is kept ({lastCheckpoint ?? "none yet"}); fix the cause, then `gpt1 pretrain resume --run {RunId}`");
                 return false;
             }
             retriedAt = verdict.Retry ? step : -1;

@@ -77,6 +77,9 @@ public sealed class DataGrain(ILogger<DataGrain> log) : Grain, IDataGrain, IDisp
                 done += piece.Length / bytesPerToken;
             }
         }
+        if (TokenIds.FirstOutOfRange(bytes, bytesPerToken, (uint)shards.Manifest.VocabSize) is (int at, uint id))
+            throw new InvalidDataException($"step {step + 1}: sequence {sequences[at / bytesPerToken / width]} of {plan!.Directory} holds token id {id}, outside the vocabulary of " +
+                $"{shards.Manifest.VocabSize:N0} ids: its shards changed on disk after the run verified them; restore them (gpt1 prepare) and resume from the last checkpoint");
         return new TokenSlice(step, cursor.Epoch, cursor.Position, sequences.Length, width, bytesPerToken, bytes);
     }
 

@@ -1,3 +1,4 @@
+using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
 
 namespace Gpt1Cluster.Silo.Grains;
@@ -22,6 +23,9 @@ public enum CallEnd
 
     /// <summary>Its own work failed: its compute threw, or it was still in its own forward/backward past the step timeout.</summary>
     Own,
+
+    /// <summary>The step's input was bad (corrupt data, an invalid config): any worker given it fails the same way.</summary>
+    Input,
 }
 
 /// <summary>One worker's part in a failed step: how its call ended and, for a messenger, whom it lost.</summary>
@@ -33,6 +37,7 @@ public sealed record WorkerOutcome(int Rank, string Worker, CallEnd End, string 
         PeerLostException lost => new(rank, worker, CallEnd.LostPeer, e.Message, lost.Rank),
         OperationCanceledException => new(rank, worker, CallEnd.Aborted, e.Message),
         OrleansException or TimeoutException or WorkerGoneException => new(rank, worker, CallEnd.Unreachable, e.Message),
+        InvalidDataException or ConfigException => new(rank, worker, CallEnd.Input, e.Message),
         _ => new(rank, worker, CallEnd.Own, e.Message),
     };
 
@@ -98,6 +103,8 @@ public static class BlameRule
             if (!alive[o.Rank]) sitOut[o.Worker] = Dead;
             else if (o.End == CallEnd.Own) sitOut[o.Worker] = "its own step failed";
         }
+        if (outcomes.Any(o => o.End == CallEnd.Input))
+            return new Verdict(new Dictionary<string, string>(), evidence) { StepItself = true }; // no worker is at fault
         if (outcomes.Count > 0 && outcomes.All(o => alive[o.Rank] && o.End == CallEnd.Own))
             return new Verdict(sitOut, evidence) { StepItself = true };
         if (sitOut.Count > 0 || !retried) return new Verdict(sitOut, evidence);

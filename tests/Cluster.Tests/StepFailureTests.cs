@@ -25,7 +25,7 @@ public sealed class StepFailureTests(TrainingRuns runs) : IClassFixture<Training
     }
 
     [Fact]
-    public async Task A_bad_token_in_one_workers_slice_sits_it_out_then_stops_the_run_when_the_other_worker_meets_it()
+    public async Task A_bad_token_in_one_workers_slice_fails_the_run_at_once_without_blaming_a_worker()
     {
         using var data = new TempDirectory();
         CopyDirectory(runs.Data, data.Path);
@@ -36,19 +36,29 @@ public sealed class StepFailureTests(TrainingRuns runs) : IClassFixture<Training
         await coordinator.OpenData(request.Data); // the data grain verifies the shards here: they are sound
 
         // Then the data goes bad under the run (a disk, another process), past what opening checked:
-        // rank 1 of 2 gets the first bad sequence at step 1; after it sits out, rank 0 alone gets the whole batch.
+        // rank 1 of 2 gets the first bad sequence at step 1.
         var sampler = runs.Sampler();
         int sequence = sampler.GetWorkerSlice(sampler.CursorAt(0), 1, 2).Span[0];
         WriteToken(data.Path, sampler.GetTokenRange(sequence).Start + 1, 0xFFFF); // no id of this vocabulary
         Assert.Equal(2, (await coordinator.Start(request)).Workers);
         var status = await TrainingRuns.UntilEnded(coordinator, TimeSpan.FromMinutes(2));
 
+        // The data grain checks every slice's ids: bad input is nobody's fault, so the run fails at once, no worker sits out.
         Assert.Equal(RunState.Failed, status.State);
-        Assert.Contains("every worker failed step 1 on its own, so the cause is the step", status.Error);
-        Assert.Equal(2, status.Recoveries); // rank 1 sat out; then the step failed on the one worker left
-        var sitting = Assert.Single(status.SittingOut);
-        Assert.Equal("embedded/1", sitting.Worker);
-        Assert.Equal("its own step failed", sitting.Reason);
+        Assert.Contains("step 1's input is bad, so no worker is at fault", status.Error);
+        Assert.Contains("token id 65535, outside the vocabulary", status.Error);
+        Assert.Contains("resume", status.Error);
+        Assert.Empty(status.SittingOut);
+        Assert.Equal(0, status.Step);
+    }
+
+    [Fact]
+    public void Bad_input_on_any_worker_is_the_steps_fault_even_when_others_only_lost_a_peer()
+    {
+        WorkerOutcome[] outcomes = [WorkerOutcome.Of(0, "w/0", new InvalidDataException("token id 65535")), new(1, "w/1", CallEnd.LostPeer, "lost", 0)];
+        var verdict = BlameRule.Decide(outcomes, alive: [true, true], retried: false);
+        Assert.True(verdict.StepItself);
+        Assert.Empty(verdict.SitOut);
     }
 
     private static void CopyDirectory(string from, string to)
