@@ -74,6 +74,7 @@ public static class BenchAllReduceCommand
             var fastest = timings.MinBy(t => t.Seconds)!;
             double best = fastest.Seconds, bytes = numel * 4.0;
             await Task.WhenAll(peers.Select(p => p.Teardown())); // frees the buffers for gloo's run and unlinks the shared memory a killed silo would leave
+            double handshake = await HandshakeTiming.MedianSeconds(200);
             var peer = RunGloo(glooScript, n, numel, repeats);
             double? glooBest = peer?.GetProperty("seconds_min").GetDouble();
             var report = new
@@ -89,10 +90,15 @@ public static class BenchAllReduceCommand
                 gloo_seconds_min = glooBest,
                 gloo_busbw_gbps = peer?.GetProperty("busbw_gbps").GetDouble(),
                 ratio_vs_gloo = glooBest is double g ? Math.Round(g / best, 3) : (double?)null,
+                handshake_seconds_median = Math.Round(handshake, 6),
+                // a worker makes N − 1 authenticated connections per generation, all in its first exchange
+                auth_share_of_one_allreduce = Math.Round((n - 1) * handshake / best, 5),
             };
             Console.WriteLine(json ? JsonLine.Of(report)
                 : $"{n} silos ({report.transport}), {numel:N0} fp32 values: {best:F3} s (reduce-scatter {fastest.ReduceScatter:F3} s + all-gather {fastest.AllGather:F3} s; algbw {report.algbw_gbps} GB/s, busbw {report.busbw_gbps} GB/s)" +
-                  (glooBest is double gb ? $"; gloo {gb:F3} s; ours is {report.ratio_vs_gloo}× gloo's speed" : "; gloo not run"));
+                  (glooBest is double gb ? $"; gloo {gb:F3} s; ours is {report.ratio_vs_gloo}× gloo's speed" : "; gloo not run") +
+                  $"\nauthentication: {handshake * 1e3:F3} ms per connection (median of 200 over loopback, connect included); a worker's {n - 1} per generation " +
+                  $"= {report.auth_share_of_one_allreduce:P3} of one all-reduce, paid once per generation, nothing per step");
             return 0;
         }
         finally
