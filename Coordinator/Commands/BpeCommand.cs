@@ -42,18 +42,8 @@ public static class BpeCommand
                 "data prepared and models trained with it would no longer match it. Choose another --out, or pass --force to replace it");
     }
 
-    public static BpeTrainerOptions ToOptions(int merges, long minCharacterCount)
-    {
-        if (merges < 0)
-        {
-            throw new UserInputException($"--merges must be 0 or more, not {merges}.");
-        }
-        if (minCharacterCount < 1)
-        {
-            throw new UserInputException($"--min-char-count must be 1 or more, not {minCharacterCount}.");
-        }
-        return new BpeTrainerOptions { Merges = merges, MinCharacterCount = minCharacterCount };
-    }
+    /// <summary>The trainer's options from the flags (their ranges are checked by the parser).</summary>
+    public static BpeTrainerOptions ToOptions(int merges, long minCharacterCount) => new() { Merges = merges, MinCharacterCount = minCharacterCount };
 
     /// <summary>Counts words, then merges, reporting both phases on stderr.</summary>
     public static BpeTrainingResult Train(string corpus, BpeTrainerOptions options)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Data.Sampling;
 using Gpt1Cluster.Data.Shards;
 using Gpt1Cluster.Data.Tokenization;
 using Gpt1Cluster.Silo.Inference;
@@ -54,8 +55,7 @@ public static class TrainCommand
         var tokenizer = Gpt1Tokenizer.Load(tokenizerDir);
         if (tokenizer.Hash != shards.Manifest.Tokenizer.Hash)
             throw new UserInputException($"{tokenizerDir} does not match the manifest's tokenizer hash: the prepared data is inconsistent; re-run gpt1 prepare");
-        if (shards.Train.Length < ctx + 1L)
-            throw new UserInputException($"{dataDir} holds {shards.Train.Length:N0} train tokens; one sequence of --ctx {ctx} needs {ctx + 1:N0}: prepare more text, or pass a smaller --ctx");
+        if (SequenceSampler.TooFewTokens(shards.Train.Length, ctx) is { } why) throw new UserInputException($"{dataDir} holds {why}");
         string checkpoint = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, "train");
         WritableFolder.Require(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, "--out's folder"); // found after training, the run would be lost
         var model = GptConfig.Load(configName, shards.Manifest.VocabSize);

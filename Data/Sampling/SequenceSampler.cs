@@ -44,6 +44,10 @@ public sealed class SequenceSampler
         StepsPerEpoch = (SequenceCount + (long)globalBatch - 1) / globalBatch;
     }
 
+    /// <summary>Why <paramref name="trainTokens"/> cannot make one sequence of <paramref name="ctx"/>, in the user's terms ("N train tokens; …"); null when they can.</summary>
+    public static string? TooFewTokens(long trainTokens, int ctx) => trainTokens >= ctx + 1L ? null
+        : $"{trainTokens:N0} train tokens; one sequence of --ctx {ctx} needs {ctx + 1:N0} (its inputs plus the shifted target): prepare more text, or pass a smaller --ctx";
+
     public long TrainTokens { get; }
     public int Context { get; }
 

@@ -30,9 +30,7 @@ public sealed class DataGrain(ILogger<DataGrain> log) : Grain, IDataGrain, IDisp
             try
             {
                 opened.Verify(); // a corrupt shard is named now, not blamed on the workers steps later
-                if (opened.Train.Length < plan.Context + 1L)
-                    throw new ConfigException($"{plan.Directory} holds {opened.Train.Length:N0} train tokens; one sequence of --ctx {plan.Context} needs {plan.Context + 1:N0}: " +
-                        "prepare more text, or pass a smaller --ctx");
+                if (SequenceSampler.TooFewTokens(opened.Train.Length, plan.Context) is { } why) throw new ConfigException($"{plan.Directory} holds {why}");
                 sampler = new SequenceSampler(opened.Train.Length, plan.Context, plan.GlobalBatch, plan.Seed);
             }
             catch

@@ -28,7 +28,7 @@ public sealed class StepFailureTests(TrainingRuns runs) : IClassFixture<Training
     public async Task A_bad_token_in_one_workers_slice_fails_the_run_at_once_without_blaming_a_worker()
     {
         using var data = new TempDirectory();
-        CopyDirectory(runs.Data, data.Path);
+        Folders.Copy(runs.Data, data.Path);
         await using var silo = await EmbeddedSilo.StartAsync("bad-token", WorkerDevices.Cpu(2));
         var coordinator = silo.Grains.GetGrain<ICoordinatorGrain>("bad-token");
         var request = runs.Request("bad-token", 5);
@@ -59,14 +59,6 @@ public sealed class StepFailureTests(TrainingRuns runs) : IClassFixture<Training
         var verdict = BlameRule.Decide(outcomes, alive: [true, true], retried: false);
         Assert.True(verdict.StepItself);
         Assert.Empty(verdict.SitOut);
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 
     /// <summary>Overwrites train token <paramref name="offset"/> (uint16 shards) in place.</summary>

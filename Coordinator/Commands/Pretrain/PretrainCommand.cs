@@ -3,6 +3,7 @@ using System.Text.Json;
 using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Data.Sampling;
 using Gpt1Cluster.Data.Shards;
 using Gpt1Cluster.Data.Tokenization;
 using Gpt1Cluster.Silo.Inference;
@@ -228,9 +229,7 @@ public static class PretrainCommand
     /// <summary>Data too small for one sequence fails here, before a silo starts, in the user's terms.</summary>
     private static void RequireSequence(ShardManifest manifest, DataPlan plan, string dataDir)
     {
-        if (manifest.TrainTokens < plan.Context + 1L)
-            throw new UserInputException($"{dataDir} holds {manifest.TrainTokens:N0} train tokens; one sequence of --ctx {plan.Context} needs {plan.Context + 1:N0} " +
-                "(its inputs plus the shifted target): prepare more text, or pass a smaller --ctx");
+        if (SequenceSampler.TooFewTokens(manifest.TrainTokens, plan.Context) is { } why) throw new UserInputException($"{dataDir} holds {why}");
     }
 
     /// <summary>How long a one-shot command (status, stop) waits out a failover: the membership declares a dead silo within this.</summary>

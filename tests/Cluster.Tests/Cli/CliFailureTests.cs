@@ -58,7 +58,7 @@ public sealed class CliFailureTests(TrainingRuns runs) : IClassFixture<TrainingR
     public async Task A_shard_with_ids_outside_the_vocabulary_is_named_with_its_offset()
     {
         using var dir = new TempDirectory();
-        string data = CopyOf(runs.Data, dir);
+        string data = Folders.Copy(runs.Data, Path.Combine(dir.Path, "data"));
         string shard = Path.Combine(data, ShardManifest.Load(data).TrainShards[0].File);
         using (var file = new FileStream(shard, FileMode.Open, FileAccess.Write))
         {
@@ -72,7 +72,7 @@ public sealed class CliFailureTests(TrainingRuns runs) : IClassFixture<TrainingR
     public async Task A_shard_changed_within_the_vocabulary_fails_its_hash()
     {
         using var dir = new TempDirectory();
-        string data = CopyOf(runs.Data, dir);
+        string data = Folders.Copy(runs.Data, Path.Combine(dir.Path, "data"));
         string shard = Path.Combine(data, ShardManifest.Load(data).TrainShards[0].File);
         var bytes = File.ReadAllBytes(shard);
         bytes[2000] ^= 1; // still a valid id: only the hash can tell
@@ -125,17 +125,5 @@ public sealed class CliFailureTests(TrainingRuns runs) : IClassFixture<TrainingR
             }
         else if (e.ValueKind == JsonValueKind.Array)
             foreach (var item in e.EnumerateArray()) AssertSnakeCase(item);
-    }
-
-    private static string CopyOf(string data, TempDirectory dir)
-    {
-        string copy = Path.Combine(dir.Path, "data");
-        foreach (var file in Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(copy, Path.GetRelativePath(data, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return copy;
     }
 }

@@ -48,9 +48,9 @@ public sealed class FinishedRunTests
         Assert.Contains("pass n_positions", err); // tiny's 128 positions: the sliding window is said, not silent
 
         // Two newer checkpoints gone bad (a torn record, a flipped bit): generate falls back to the newest valid one, as resume does.
-        CopyFolder(step, Path.Combine(checkpoints, "step-00000004"));
+        Folders.Copy(step, Path.Combine(checkpoints, "step-00000004"));
         File.WriteAllText(Path.Combine(checkpoints, "step-00000004", "checkpoint.json"), "{\"FormatVers");
-        CopyFolder(step, Path.Combine(checkpoints, "step-00000005"));
+        Folders.Copy(step, Path.Combine(checkpoints, "step-00000005"));
         string parameters = Path.Combine(checkpoints, "step-00000005", "params.bin");
         var bytes = File.ReadAllBytes(parameters);
         bytes[100] ^= 0x40;
@@ -62,16 +62,6 @@ public sealed class FinishedRunTests
         Assert.Equal(2, skipped.Count);
         Assert.Contains("step-00000005", skipped[0]);
         Assert.Contains("step-00000004", skipped[1]);
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
     }
 
     [Fact]
