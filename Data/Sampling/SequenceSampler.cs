@@ -44,6 +44,19 @@ public sealed class SequenceSampler
         StepsPerEpoch = (SequenceCount + (long)globalBatch - 1) / globalBatch;
     }
 
+    /// <summary>
+    /// A sampler over <paramref name="count"/> items (fine-tuning examples) instead of token runs: the
+    /// sequence ids it hands out are item indices 0..count-1, each visited once per epoch, with the same
+    /// batches, worker slices and cursors as pre-training. It is the token sampler with ctx 1 over
+    /// count + 1 "tokens", whose (count + 1 − 1) / 1 sequences are exactly the items.
+    /// </summary>
+    public static SequenceSampler OverItems(int count, int globalBatch, ulong seed)
+    {
+        if (count < 1)
+            throw new ArgumentOutOfRangeException(nameof(count), count, "A task needs at least one training example; the train file has none.");
+        return new SequenceSampler(count + 1L, 1, globalBatch, seed);
+    }
+
     /// <summary>Why <paramref name="trainTokens"/> cannot make one sequence of <paramref name="ctx"/>, in the user's terms ("N train tokens; …"); null when they can.</summary>
     public static string? TooFewTokens(long trainTokens, int ctx) => trainTokens >= ctx + 1L ? null
         : $"{trainTokens:N0} train tokens; one sequence of --ctx {ctx} needs {ctx + 1:N0} (its inputs plus the shifted target): prepare more text, or pass a smaller --ctx";
