@@ -10,6 +10,7 @@ public static class CommandTree
     public static RootCommand Create() => new("Gpt1Cluster: pretrain and use GPT-1 (Radford et al., 2018) with TorchSharp")
     {
         PretrainCommand.Create(),
+        Commands.FineTune.FineTuneCommand.Create(),
         GenerateCommand.Create(),
         EvalCommand.Create(),
         ExportCommand.Create(),

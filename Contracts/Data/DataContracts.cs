@@ -8,7 +8,11 @@ public sealed record DataPlan(
     [property: Id(0)] string Directory,
     [property: Id(1)] int Context,
     [property: Id(2)] int GlobalBatch,
-    [property: Id(3)] ulong Seed);
+    [property: Id(3)] ulong Seed)
+{
+    /// <summary>A fine-tuning run's task files (then Directory is unused and Context is the model's n_positions); null: token shards.</summary>
+    [Id(4)] public Training.TaskData? Task { get; init; }
+}
 
 /// <summary>The data as the grain opened it; a run checks vocab and hash against its model.</summary>
 [GenerateSerializer, Immutable]
@@ -21,6 +25,13 @@ public sealed record DataInfo(
 {
     /// <summary>Tokens in the val split (0: none was held out); validation loss is measured on it.</summary>
     [Id(5)] public long ValTokens { get; init; }
+
+    /// <summary>A task's classes in head order (from the train file; empty for regression and multiple choice), and whether it is a regression.</summary>
+    [Id(6)] public string[] Classes { get; init; } = [];
+    [Id(7)] public bool Regression { get; init; }
+
+    /// <summary>A task's val examples (then <see cref="Sequences"/> counts train examples).</summary>
+    [Id(8)] public int ValExamples { get; init; }
 }
 
 /// <summary>
@@ -39,6 +50,9 @@ public sealed record TokenSlice(
     [property: Id(6)] byte[] Tokens)
 {
     public long TokenCount => (long)Sequences * Width;
+
+    /// <summary>A fine-tuning slice: rows of examples padded to <see cref="Width"/> (the whole row is input), with lengths and targets; null in pretraining.</summary>
+    [Id(7)] public Training.TaskRows? Task { get; init; }
 
     /// <summary>The ids widened to long, row-major (B, ctx+1): what an embedding lookup takes.</summary>
     public long[] ToInt64()
@@ -60,6 +74,7 @@ public sealed record TokenSlice(
 public interface IDataGrain : IGrainWithStringKey
 {
     /// <summary>Opens (or re-opens, if the plan is the same) the prepared data for this run.</summary>
+    [ResponseTimeout("00:10:00")] // a fine-tuning run reads and tokenizes its task files here
     Task<DataInfo> Open(DataPlan plan);
 
     /// <summary>Worker <paramref name="rank"/> of <paramref name="workers"/>'s slice of global step <paramref name="step"/> (from 0).</summary>

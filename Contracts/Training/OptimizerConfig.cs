@@ -22,8 +22,18 @@ public sealed record OptimizerConfig
     /// <summary>Global gradient L2 norm above which gradients are scaled down; 0 disables clipping.</summary>
     [Id(6), JsonPropertyName("grad_clip")] public double GradClip { get; init; } = 1.0;
 
+    /// <summary>After warmup: cosine to 0 (pretraining) or linear to 0 (the paper's fine-tuning).</summary>
+    [Id(7), JsonPropertyName("decay")] public LearningRateDecay Decay { get; init; } = LearningRateDecay.Cosine;
+
+    /// <summary>When &gt; 0, the warmup is this fraction of all updates (fine-tuning: 0.002) instead of <see cref="WarmupSteps"/>.</summary>
+    [Id(8), JsonPropertyName("warmup_fraction")] public double WarmupFraction { get; init; }
+
+    /// <summary>The paper's fine-tuning recipe: lr 6.25e-5, warmup over 0.2% of updates, linear decay to 0, weight decay 0.01, clip 1.</summary>
+    public static OptimizerConfig FineTuning { get; } = new() { LearningRate = 6.25e-5, WarmupSteps = 0, WarmupFraction = 0.002, Decay = LearningRateDecay.Linear };
+
     public OptimizerConfig Validate()
     {
+        Check(WarmupFraction is >= 0 and < 1, "warmup_fraction", $"must be in [0, 1) (got {WarmupFraction})");
         Check(LearningRate > 0, "lr", $"must be positive (got {LearningRate})");
         Check(WarmupSteps >= 0, "warmup_steps", $"must be ≥ 0 (got {WarmupSteps})");
         Check(Beta1 is >= 0 and < 1, "beta1", $"must be in [0, 1) (got {Beta1})");
@@ -38,4 +48,10 @@ public sealed record OptimizerConfig
     {
         if (!ok) throw new Model.ConfigException($"{field}: {message}");
     }
+}
+
+public enum LearningRateDecay
+{
+    Cosine = 0,
+    Linear = 1,
 }

@@ -71,6 +71,9 @@ public sealed record PretrainRequest
     /// <summary>At most this many val tokens are measured: a fixed sample of whole sequences, or all of the val split if it is smaller.</summary>
     [Id(17), JsonPropertyName("eval_tokens")] public long EvalTokens { get; init; } = DefaultEvalTokens;
 
+    /// <summary>Set: a fine-tuning run (the data plan names task files, the model gets a head); null: pretraining.</summary>
+    [Id(18), JsonPropertyName("finetune")] public FineTuneSpec? FineTune { get; init; }
+
     public const int DefaultEvalEvery = 1000;
     public const long DefaultEvalTokens = 1_000_000;
 }
@@ -104,6 +107,10 @@ public sealed record StepReport(
 {
     /// <summary>The validation loss measured right after this update, if it was measured then.</summary>
     [Id(12)] public double? ValLoss { get; init; }
+
+    /// <summary>Fine-tuning: the mean task loss (L2) and auxiliary LM loss (L1) per example of this update; Loss is L2 + λ·L1.</summary>
+    [Id(13)] public double? TaskLoss { get; init; }
+    [Id(14)] public double? LmLoss { get; init; }
 }
 
 /// <summary>A run as its coordinator holds it; cheap to ask for while a step is running.</summary>
@@ -148,6 +155,9 @@ public sealed record RunStatus
 
     /// <summary>The worker set's generation: it counts the run's forms (persisted, so it only ever grows, whatever the clocks say).</summary>
     [Id(22)] public long Generation { get; init; }
+
+    /// <summary>Fine-tuning: the task metrics on the val file at the last validation (ValLoss is then its mean task loss).</summary>
+    [Id(23)] public TaskScore[] ValMetrics { get; init; } = [];
 }
 
 /// <summary>

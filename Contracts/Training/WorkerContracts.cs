@@ -43,7 +43,11 @@ public sealed record WorkerAssignment(
     [property: Id(7)] CommDtype CommDtype,
     [property: Id(8)] WorkerStart Start,
     [property: Id(9)] string[] PeerEndpoints,
-    [property: Id(10)] byte[] DataPlaneKey);
+    [property: Id(10)] byte[] DataPlaneKey)
+{
+    /// <summary>A fine-tuning run's task and head (the replica builds a <c>TaskModel</c>); null: pretraining.</summary>
+    [Id(11)] public FineTuneSpec? FineTune { get; init; }
+}
 
 /// <summary>What a worker is: the silo it lives on, its device, and where its data plane listens (host:port).</summary>
 [GenerateSerializer, Immutable]
@@ -64,7 +68,13 @@ public sealed record ComputeResult(
     [property: Id(3)] int Epoch,
     [property: Id(4)] double DataWaitSeconds,
     [property: Id(5)] double ComputeSeconds,
-    [property: Id(6)] double ReduceSeconds);
+    [property: Id(6)] double ReduceSeconds)
+{
+    /// <summary>Fine-tuning: Σ task losses and Σ LM losses over this worker's examples (LossSum is Σ task + λ·LM), and how many examples.</summary>
+    [Id(7)] public double TaskLossSum { get; init; }
+    [Id(8)] public double LmLossSum { get; init; }
+    [Id(9)] public long Examples { get; init; }
+}
 
 /// <summary>
 /// One wait for a step: its result, or null while it runs, and whether the worker's own forward and
@@ -85,7 +95,12 @@ public sealed record EvalResult(
     [property: Id(0)] int[] MicroBatches,
     [property: Id(1)] double[] LossSums,
     [property: Id(2)] long[] Tokens,
-    [property: Id(3)] double Seconds);
+    [property: Id(3)] double Seconds)
+{
+    /// <summary>Fine-tuning: per micro-batch, the head's outputs (examples × outputs, row-major) and the examples' targets.</summary>
+    [Id(4)] public float[][] Scores { get; init; } = [];
+    [Id(5)] public float[][] Targets { get; init; } = [];
+}
 
 /// <summary>One wait for a validation: its result, or null while it runs (ask again).</summary>
 [GenerateSerializer, Immutable]

@@ -38,6 +38,9 @@ public static class SampleData
         return output;
     }
 
+    /// <summary>The original GPT-1 vocabulary shipped in data/openai-gpt (MIT, from openai/finetune-transformer-lm).</summary>
+    public static string OriginalVocabulary() => Path.Combine(Root(), "data", "openai-gpt");
+
     /// <summary>A folder and every folder above it.</summary>
     public static IEnumerable<string> Ancestors(string start)
     {

@@ -39,7 +39,7 @@ public sealed class TrainedModel : IDisposable
 
     private static TrainedModel Load(string folder)
     {
-        var (model, info) = ModelCheckpoint.Load(folder);
+        var (model, info) = ModelCheckpoint.Load(folder, prefixOnly: true); // a fine-tuned checkpoint generates with its transformer
         return new TrainedModel(folder, model, info);
     }
 

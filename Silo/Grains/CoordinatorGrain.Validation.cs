@@ -43,13 +43,19 @@ public sealed partial class CoordinatorGrain
                 if (poll.Result is { } result) return result;
             }
         });
-        double loss = v.Combine(parts);
+        double loss;
+        if (run.FineTune is { } task) (loss, valMetrics) = v.CombineTask(parts, task);
+        else loss = v.Combine(parts);
         if (!double.IsFinite(loss)) throw new ArithmeticException($"the validation loss after step {s} is not finite ({loss})");
         valLoss = loss;
         valStep = validatedAt = s;
         Metrics.Validated(loss);
-        log.LogInformation("Run {Run}: val loss {Loss:F4} (ppl {Perplexity:F1}) after step {Step} on {Tokens} tokens in {Seconds:F1} s",
-            RunId, loss, Math.Exp(loss), s, v.Tokens, clock.Elapsed.TotalSeconds);
+        if (run.FineTune is not null)
+            log.LogInformation("Run {Run}: val task loss {Loss:F4}, {Metrics} after step {Step} on {Examples} examples in {Seconds:F1} s",
+                RunId, loss, string.Join(", ", valMetrics.Select(m => $"{m.Name} {m.Value:F4}")), s, v.Tokens, clock.Elapsed.TotalSeconds);
+        else
+            log.LogInformation("Run {Run}: val loss {Loss:F4} (ppl {Perplexity:F1}) after step {Step} on {Tokens} tokens in {Seconds:F1} s",
+                RunId, loss, Math.Exp(loss), s, v.Tokens, clock.Elapsed.TotalSeconds);
         return loss;
     }
 

@@ -145,6 +145,7 @@ public sealed partial class CoordinatorGrain(
         ValLoss = valLoss,
         ValStep = valStep,
         LossPlot = lossPlot,
+        ValMetrics = valMetrics,
     });
 
     public Task<StepReport[]> Reports(long afterStep) => Task.FromResult(reports.Where(r => r.Step > afterStep).ToArray());
@@ -180,19 +181,30 @@ public sealed partial class CoordinatorGrain(
 
     private async Task Prepare(PretrainRequest run)
     {
+        if (run.FineTune is not null) run = ResolveTask(run); // the model from the pretrained checkpoint, its vocabulary, the context
         run.Model.Validate().RequireContext(run.Data.Context);
         run.Optimizer.Validate();
         if (run.CheckpointDir is string checkpoints) WritableFolder.Require(checkpoints, "--checkpoint-dir", "every silo");
         if (run.Epochs < 1) throw new ConfigException($"epochs: must be ≥ 1 (got {run.Epochs})");
         if (!(run.StepTimeoutSeconds > 0)) throw new ConfigException($"step_timeout_seconds: must be > 0 (got {run.StepTimeoutSeconds})");
         var info = await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data);
+        string source = run.Data.Task is { } files ? $"{files.TokenizerDir} (the task's vocabulary, with the 3 task tokens)" : run.Data.Directory;
         if (info.VocabSize != run.Model.VocabSize)
-            throw new ConfigException($"vocab_size: the model has {run.Model.VocabSize} tokens but {run.Data.Directory} was tokenized with {info.VocabSize}; prepare the data with the model's vocabulary or use a preset (it takes the data's size)");
+            throw new ConfigException($"vocab_size: the model has {run.Model.VocabSize} tokens but {source} has {info.VocabSize}; prepare the data with the model's vocabulary or use a preset (it takes the data's size)");
         if (run.TokenizerHash.Length > 0 && info.TokenizerHash != run.TokenizerHash)
-            throw new ConfigException($"{run.Data.Directory} was tokenized with a different vocabulary (sha256 {info.TokenizerHash[..12]}…) than this run ({run.TokenizerHash[..12]}…)");
-        validation = RunValidation.For(run, info);
+            throw new ConfigException($"{source} is a different vocabulary (sha256 {info.TokenizerHash[..12]}…) than this run's ({run.TokenizerHash[..12]}…)");
+        if (run.FineTune is { } task)
+        {
+            validation = RunValidation.ForTask(run, info);
+            sampler = TaskExamples.Sampler(info.Sequences, run.Data.GlobalBatch, run.Data.Seed);
+            run = run with { FineTune = task with { Classes = info.Classes, Regression = info.Regression, BaseVocab = run.Model.VocabSize - 3 } };
+        }
+        else
+        {
+            validation = RunValidation.For(run, info);
+            sampler = new SequenceSampler(info.TrainTokens, run.Data.Context, run.Data.GlobalBatch, run.Data.Seed);
+        }
         if (validation.Skipped is { } why) log.LogWarning("Run {Run}: {Why}", run.RunId, why);
-        sampler = new SequenceSampler(info.TrainTokens, run.Data.Context, run.Data.GlobalBatch, run.Data.Seed);
         long total = sampler.StepsPerEpoch * run.Epochs;
         stopAt = run.MaxSteps > 0 ? Math.Min(run.MaxSteps, total) : total;
         schedule = LearningRateSchedule.For(run.Optimizer, run.ScheduleToMaxSteps && run.MaxSteps > 0 ? stopAt : total);
@@ -223,7 +235,8 @@ public sealed partial class CoordinatorGrain(
         await AbortAll(peers, $"generation {gen} is forming"); // a worker still waiting in an older step (its coordinator died) lets go
         try
         {
-            await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints, key)));
+            await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints, key)
+                { FineTune = run.FineTune }));
         }
         catch
         {
@@ -304,7 +317,8 @@ public sealed partial class CoordinatorGrain(
         var run = request!;
         var clock = Stopwatch.StartNew();
         var cursor = sampler!.CursorAt(step);
-        long globalTokens = (long)sampler.GetGlobalBatch(cursor).Length * run.Data.Context;
+        long examples = sampler.GetGlobalBatch(cursor).Length;
+        long globalTokens = run.FineTune is null ? examples * run.Data.Context : examples; // what the loss sums are divided by: tokens, or a task's examples
         long gen = generation;
         long s = step;
         var limit = TimeSpan.FromSeconds(run.StepTimeoutSeconds);
@@ -326,13 +340,15 @@ public sealed partial class CoordinatorGrain(
                 if (poll.Result is { } result) return result;
             }
         });
-        double lossSum = 0, squared = 0;
+        double lossSum = 0, squared = 0, taskSum = 0, lmSum = 0;
         long stepTokens = 0;
         foreach (var c in computed) // rank order: the same sum for the same N
         {
             lossSum += c.LossSum;
             squared += c.ShardSquaredNorm;
             stepTokens += c.Tokens;
+            taskSum += c.TaskLossSum;
+            lmSum += c.LmLossSum;
         }
         if (!double.IsFinite(lossSum) || !double.IsFinite(squared))
             throw new ArithmeticException($"step {s + 1}: the loss or gradient is not finite (loss sum {lossSum}, |g|² {squared})");
@@ -342,9 +358,11 @@ public sealed partial class CoordinatorGrain(
         step = s + 1;
         tokens += stepTokens;
         tokensThisSession += stepTokens;
-        return new StepReport(step, cursor.Epoch, lossSum / Math.Max(1, stepTokens), lr, Math.Sqrt(squared), stepTokens, workers.Length,
+        long per = run.FineTune is null ? Math.Max(1, stepTokens) : Math.Max(1, examples); // the loss is per token, or per example
+        return new StepReport(step, cursor.Epoch, lossSum / per, lr, Math.Sqrt(squared), stepTokens, workers.Length,
             clock.Elapsed.TotalSeconds, computed.Max(c => c.ComputeSeconds), computed.Max(c => c.DataWaitSeconds),
-            computed.Max(c => c.ReduceSeconds), updates.Max());
+            computed.Max(c => c.ReduceSeconds), updates.Max())
+            { TaskLoss = run.FineTune is null ? null : taskSum / per, LmLoss = run.FineTune is null ? null : lmSum / per };
     }
 
     private void Record(StepReport report)

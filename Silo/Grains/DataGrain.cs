@@ -18,12 +18,22 @@ public sealed class DataGrain(ILogger<DataGrain> log) : Grain, IDataGrain, IDisp
     private DataPlan? plan;
     private TokenShards? shards;
     private SequenceSampler? sampler;
+    private TaskExamples? examples; // a fine-tuning run's
     private (long MaxTokens, ValidationSet Set)? validation; // the last budget asked for: a run asks with one
 
     public Task<DataInfo> Open(DataPlan plan)
     {
         if (this.plan is not null && this.plan != plan)
             throw new InvalidOperationException($"run '{this.GetPrimaryKeyString()}' already reads {this.plan.Directory} (ctx {this.plan.Context}, batch {this.plan.GlobalBatch}); start a new run id to read other data");
+        if (this.plan is null && plan.Task is { } task)
+        {
+            examples = TaskExamples.Open(task, plan.Context);
+            sampler = examples.Sampler(plan.GlobalBatch, plan.Seed);
+            this.plan = plan;
+        }
+        if (examples is not null)
+            return Task.FromResult(new DataInfo(examples.Tokenizer.VocabSize, examples.Tokenizer.Hash, 0, examples.TrainCount, sampler!.StepsPerEpoch)
+                { Classes = examples.Labels.Regression ? [] : examples.Labels.Classes, Regression = examples.Labels.Regression, ValExamples = examples.ValCount });
         if (this.plan is null)
         {
             var opened = TokenShards.Open(plan.Directory);
@@ -60,6 +70,7 @@ public sealed class DataGrain(ILogger<DataGrain> log) : Grain, IDataGrain, IDisp
     {
         var cursor = sampler!.CursorAt(step);
         var sequences = sampler.GetWorkerSlice(cursor, rank, workers).Span;
+        if (examples is not null) return examples.Slice(step, cursor, sequences);
         var stream = shards!.Train;
         int bytesPerToken = stream.Dtype.BytesPerToken();
         int width = sampler.Context + 1;
@@ -84,6 +95,7 @@ public sealed class DataGrain(ILogger<DataGrain> log) : Grain, IDataGrain, IDisp
     public Task<TokenSlice> GetValBatch(long maxTokens, int index)
     {
         if (plan is null) throw new InvalidOperationException($"run '{this.GetPrimaryKeyString()}': call Open with the data plan before asking for val batches");
+        if (examples is not null) return Task.FromResult(examples.ValBatch(index));
         var set = validation is { } v && v.MaxTokens == maxTokens ? v.Set : null;
         if (set is null)
         {

@@ -50,6 +50,52 @@ public sealed class RunValidation
     }
 
     /// <summary>
+    /// A fine-tuning run's validation: the whole val file in micro-batches of
+    /// <see cref="ValidationSet.MicroBatch"/> examples, every epoch (<see cref="PretrainRequest.EvalEvery"/> &lt; 0),
+    /// every N updates (N &gt; 0), or only at the end and at a stop (0). Tokens then counts examples.
+    /// </summary>
+    public static RunValidation ForTask(PretrainRequest run, DataInfo data)
+    {
+        int every = run.EvalEvery < 0 ? (int)Math.Min(int.MaxValue, data.StepsPerEpoch) : run.EvalEvery;
+        int microBatches = (data.ValExamples + ValidationSet.MicroBatch - 1) / ValidationSet.MicroBatch;
+        return new RunValidation(every == 0 ? int.MaxValue : every, run.EvalTokens, microBatches, data.ValExamples, null);
+    }
+
+    /// <summary>
+    /// A fine-tuning validation: the mean task loss per example (as <see cref="Combine"/>) and the
+    /// task's metrics from the head's outputs, gathered in micro-batch order: the predicted class is
+    /// the highest score (the best candidate for multiple choice), a regression's prediction its value.
+    /// </summary>
+    public (double Loss, TaskScore[] Scores) CombineTask(IReadOnlyList<EvalResult> parts, FineTuneSpec spec)
+    {
+        double loss = Combine(parts);
+        var byIndex = new (float[] Scores, float[] Targets)[MicroBatches];
+        foreach (var part in parts)
+            for (int i = 0; i < part.MicroBatches.Length; i++) byIndex[part.MicroBatches[i]] = (part.Scores[i], part.Targets[i]);
+        var predicted = new List<double>();
+        var gold = new List<double>();
+        foreach (var (scores, targets) in byIndex)
+        {
+            int width = scores.Length / Math.Max(1, targets.Length);
+            for (int e = 0; e < targets.Length; e++)
+            {
+                var row = scores.AsSpan(e * width, width);
+                predicted.Add(spec.Regression ? row[0] : ArgMax(row));
+                gold.Add(targets[e]);
+            }
+        }
+        var labels = new Data.Tasks.LabelSet(spec.Classes, spec.Regression);
+        return (loss, Data.Tasks.TaskMetrics.For(labels, predicted, gold).Select(m => new TaskScore(m.Name, m.Value)).ToArray());
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    /// <summary>
     /// Mean loss per token from every worker's part: each micro-batch's sum placed at its index,
     /// then added in index order in fp64, so the number does not depend on how many workers there were.
     /// </summary>

@@ -36,7 +36,14 @@ public sealed class StorageRoot
     /// <summary>Refuses a run whose data or checkpoint directory lies outside the root.</summary>
     public void Admit(PretrainRequest request)
     {
-        AdmitData(request.Data.Directory);
+        if (request.Data.Task is { } task)
+        {
+            Require("--train", task.TrainFile);
+            Require("--val", task.ValFile);
+            Require("--tokenizer", task.TokenizerDir);
+            if (request.FineTune?.Pretrained is string pretrained) Require("--checkpoint", pretrained);
+        }
+        else AdmitData(request.Data.Directory);
         if (request.CheckpointDir is string checkpoints) AdmitCheckpoints(checkpoints);
     }
 

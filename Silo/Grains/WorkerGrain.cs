@@ -119,7 +119,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         prefetchFor = (a.Generation, step + 1);
         prefetch = data.GetSlice(step + 1, a.Rank, n); // the data grain builds it ahead too; this brings it here
 
-        double lossSum = await thread!.Run(() => r.ComputeGradients(slice, globalTokens, step));
+        var (lossSum, task) = await thread!.Run(() => r.ComputeGradients(slice, globalTokens, step));
         StillCurrent(a, step);
         double compute = clock.Elapsed.TotalSeconds - dataWait;
         backwardDone = (a.Generation, step);
@@ -128,7 +128,9 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         double squared = await thread.Run(r.ReduceFinished);
         double reduce = clock.Elapsed.TotalSeconds - dataWait - compute;
         metrics?.Phases(dataWait, compute, reduce);
-        return new ComputeResult(lossSum, (long)slice.Sequences * (slice.Width - 1), squared, slice.Epoch, dataWait, compute, reduce);
+        long tokens = task?.Tokens ?? (long)slice.Sequences * (slice.Width - 1);
+        return new ComputeResult(lossSum, tokens, squared, slice.Epoch, dataWait, compute, reduce)
+            { TaskLossSum = task?.Task ?? 0, LmLossSum = task?.Lm ?? 0, Examples = slice.Task?.Examples ?? 0 };
     }
 
     public async Task<EvalPoll> Evaluate(long generation, long step, long maxTokens, int microBatches, TimeSpan wait)
@@ -162,6 +164,8 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         var data = GrainFactory.GetGrain<IDataGrain>(a.RunId);
         var sums = new double[owned.Length];
         var tokens = new long[owned.Length];
+        var scores = new float[owned.Length][];
+        var targets = new float[owned.Length][];
         var next = owned.Length > 0 ? data.GetValBatch(maxTokens, owned[0]) : null;
         for (int i = 0; i < owned.Length; i++)
         {
@@ -172,10 +176,19 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
                 if (next is not null) _ = next.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: nobody wants it now
                 throw new OperationCanceledException($"the validation of generation {a.Generation} was abandoned: the worker set re-forms");
             }
-            sums[i] = await thread!.Run(() => r.ValidationLossSum(slice));
-            tokens[i] = (long)slice.Sequences * (slice.Width - 1);
+            if (slice.Task is { } rows) // fine-tuning: the task loss and the head's outputs, per example
+            {
+                (sums[i], scores[i]) = await thread!.Run(() => r.TaskValidation(slice));
+                (tokens[i], targets[i]) = (rows.Examples, rows.Targets);
+            }
+            else
+            {
+                sums[i] = await thread!.Run(() => r.ValidationLossSum(slice));
+                tokens[i] = (long)slice.Sequences * (slice.Width - 1);
+            }
         }
-        return new EvalResult(owned, sums, tokens, clock.Elapsed.TotalSeconds);
+        bool task = owned.Length > 0 && scores[0] is not null;
+        return new EvalResult(owned, sums, tokens, clock.Elapsed.TotalSeconds) { Scores = task ? scores : [], Targets = task ? targets : [] };
     }
 
     public async Task<double> Update(long generation, long step, double learningRate, double clipFactor)

@@ -38,6 +38,9 @@ public sealed class Gpt1Model : nn.Module<Tensor, Tensor>
         return torch.matmul(x, tokens_embed.weight!.t()).MoveToOuterDisposeScope(); // (B, T, V)
     }
 
+    /// <summary>The tied output layer: hidden states (…, C) → logits (…, V).</summary>
+    public Tensor OutputLogits(Tensor hidden) => torch.matmul(hidden, tokens_embed.weight!.t());
+
     /// <summary>The last block's output: ids (B, T) → (B, T, C). Fine-tuning heads read this.</summary>
     public Tensor Hidden(Tensor ids)
     {

@@ -35,8 +35,12 @@ public static class ModelCheckpoint
         Directory.Move(temp, dir);
     }
 
-    /// <summary>Loads a checkpoint's model; throws InvalidDataException naming what is wrong.</summary>
-    public static (Gpt1Model Model, CheckpointInfo Info) Load(string dir)
+    /// <summary>
+    /// Loads a checkpoint's model; throws InvalidDataException naming what is wrong. A fine-tuned
+    /// checkpoint's parameters are its transformer's followed by its task head's: with
+    /// <paramref name="prefixOnly"/> (generation, a transfer) the transformer is loaded and the head left.
+    /// </summary>
+    public static (Gpt1Model Model, CheckpointInfo Info) Load(string dir, bool prefixOnly = false)
     {
         string infoPath = Path.Combine(dir, "checkpoint.json");
         if (!File.Exists(infoPath))
@@ -60,7 +64,7 @@ public static class ModelCheckpoint
         try
         {
             long count = model.parameters().Sum(p => p.numel());
-            if (count != info.Parameters)
+            if (count != info.Parameters && !(prefixOnly && count < info.Parameters))
                 throw new InvalidDataException($"{dir}: {info.Parameters} parameters saved, the config's model has {count}");
             using var values = torch.tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray());
             long offset = 0;

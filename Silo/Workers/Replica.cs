@@ -17,7 +17,8 @@ public sealed class Replica : IDisposable
     private static readonly Lock InitLock = new(); // torch's default generator is per process
 
     private readonly WorkerAssignment assignment;
-    private readonly Gpt1Model model;
+    private readonly Gpt1Model model;      // the language model (a fine-tuning run's transformer)
+    private readonly TaskModel? task;      // a fine-tuning run's whole model: the transformer and its head
     private readonly TrainingStep step;
     private readonly AdamWShard adam;
 
@@ -28,12 +29,20 @@ public sealed class Replica : IDisposable
         lock (InitLock)
         {
             torch.manual_seed((long)(assignment.Start.InitSeed & long.MaxValue));
-            model = new Gpt1Model(assignment.Model); // on the CPU, so every device starts from the same numbers
+            if (assignment.FineTune is { } spec) // on the CPU, so every device starts from the same numbers
+            {
+                task = new TaskModel(assignment.Model, spec);
+                model = task.Transformer;
+            }
+            else model = new Gpt1Model(assignment.Model);
         }
         try
         {
-            if (Device.type != DeviceType.CPU) model.to(Device);
-            step = new TrainingStep(model);
+            if (task is not null && assignment.Start.CheckpointPath is null && task.Spec.Pretrained is string pretrained)
+                TaskTransfer.From(pretrained, task, task.Spec.TransferLayers);
+            nn.Module<Tensor, Tensor> trained = task is not null ? task : model;
+            if (Device.type != DeviceType.CPU) trained.to(Device);
+            step = new TrainingStep(trained);
             Shards = ShardRange.Split(step.Flat.Count, assignment.Peers.Length);
             Own = Shards[assignment.Rank];
             adam = new AdamWShard(step.Flat, Own.Start, Own.End, assignment.Optimizer);
@@ -54,21 +63,36 @@ public sealed class Replica : IDisposable
     public FlatParameters Flat => step.Flat;
     public long OptimizerStep => adam.Step;
 
-    /// <summary>Forward + backward of this worker's slice, ready for the reduce-scatter; gradients are ∂(Σ losses / global tokens). Returns Σ token losses.</summary>
-    public double ComputeGradients(TokenSlice slice, long globalTokens, long stepIndex)
+    /// <summary>
+    /// Forward + backward of this worker's slice, ready for the reduce-scatter; gradients are
+    /// ∂(Σ losses / <paramref name="globalCount"/>): the step's tokens in pretraining, its examples
+    /// in fine-tuning. Returns Σ losses (fine-tuning: Σ (L2 + λ·L1) and its two parts).
+    /// </summary>
+    public (double LossSum, TaskLossSums? Task) ComputeGradients(TokenSlice slice, long globalCount, long stepIndex)
     {
         double lossSum = 0;
+        TaskLossSums? parts = null;
         if (slice.Sequences == 0)
             step.Flat.ZeroGradients(); // a short last step of an epoch can leave a rank without sequences
         else
         {
             // Dropout masks are a function of (seed, step, rank), so a resumed run draws the same ones.
             torch.manual_seed((long)(Mix(assignment.Start.InitSeed, (ulong)stepIndex, (ulong)assignment.Rank) & long.MaxValue));
-            using var ids = torch.tensor(slice.ToInt64(), [slice.Sequences, slice.Width], dtype: ScalarType.Int64, device: Device);
-            lossSum = step.ForwardBackward(ids, globalTokens);
+            if (task is not null)
+            {
+                step.Flat.ZeroGradients();
+                parts = TaskObjective.ForwardBackward(task, slice, Device, task.Spec.LmCoef, globalCount);
+                lossSum = parts.Task + task.Spec.LmCoef * parts.Lm;
+                NativeAllocator.AfterStep();
+            }
+            else
+            {
+                using var ids = torch.tensor(slice.ToInt64(), [slice.Sequences, slice.Width], dtype: ScalarType.Int64, device: Device);
+                lossSum = step.ForwardBackward(ids, globalCount);
+            }
         }
         Exchange.BeforeReduce();
-        return lossSum;
+        return (lossSum, parts);
     }
 
     /// <summary>The host memory the collective sends from and receives into (fixed for the replica's life).</summary>
@@ -96,6 +120,10 @@ public sealed class Replica : IDisposable
     /// </summary>
     public double ValidationLossSum(TokenSlice slice) => ValidationLoss.Sum(model, slice, Device);
 
+    /// <summary>A fine-tuning run's val micro-batch: Σ task losses and the head's outputs, in eval mode and without gradients.</summary>
+    public (double TaskLossSum, float[] Scores) TaskValidation(TokenSlice slice) =>
+        TaskObjective.Evaluate(task ?? throw new InvalidOperationException("not a fine-tuning run: it has no task head"), slice, Device);
+
     public CheckpointFile[] Save(string folder) =>
         RunCheckpoint.SaveShard(folder, model, step.Flat, adam, includeParameters: assignment.Rank == 0);
 
@@ -122,6 +150,7 @@ public sealed class Replica : IDisposable
         Exchange?.Dispose();
         adam?.Dispose();
         step?.Dispose();
-        model.Dispose();
+        if (task is not null) task.Dispose();
+        else model.Dispose();
     }
 }

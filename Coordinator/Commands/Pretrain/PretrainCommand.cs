@@ -19,18 +19,18 @@ namespace Gpt1Cluster.Coordinator.Commands.Pretrain;
 /// </summary>
 public static class PretrainCommand
 {
-    private static readonly Option<string?> Cluster = new("--cluster") { Description = "Gateways of a running cluster: host:port[,host:port…] (silos' gateway ports, 30000 by default)" };
-    private static readonly Option<string> ClusterId = new("--cluster-id") { Description = "The cluster's id (as the silos were started with)", DefaultValueFactory = _ => "gpt1" };
-    private static readonly Option<string> ServiceId = new("--service-id") { Description = "The cluster's service id", DefaultValueFactory = _ => "gpt1" };
-    private static readonly Option<bool> Embedded = new("--embedded") { Description = "Host a silo in this process with --workers CPU workers (the one-machine default)" };
-    private static readonly Option<int> Workers = Options.Positive("--workers", "CPU workers of the embedded silo", 2);
-    private static readonly Option<string?> Run = new("--run") { Description = "The run id (default: run-<UTC time>)" };
-    private static readonly Option<string?> CheckpointDir = new("--checkpoint-dir") { Description = "Folder for step-NNNNNNNN checkpoints, readable and writable by every silo (default: runs/<run>/checkpoints)" };
-    private static readonly Option<int> MinWorkers = Options.Positive("--min-workers", "Keep going after losing workers while at least this many remain", 1);
-    private static readonly Option<int> MaxWorkers = Options.Number("--max-workers", "Use at most this many of the cluster's workers (0: all)", 0, Options.MaxCount, 0);
-    private static readonly Option<bool> Wait = new("--wait") { Description = "Follow the run until it ends (always on with --embedded); Ctrl+C detaches" };
-    private static readonly Option<bool> Json = Options.Json();
-    private static readonly Option<int> MetricsPort =
+    internal static readonly Option<string?> Cluster = new("--cluster") { Description = "Gateways of a running cluster: host:port[,host:port…] (silos' gateway ports, 30000 by default)" };
+    internal static readonly Option<string> ClusterId = new("--cluster-id") { Description = "The cluster's id (as the silos were started with)", DefaultValueFactory = _ => "gpt1" };
+    internal static readonly Option<string> ServiceId = new("--service-id") { Description = "The cluster's service id", DefaultValueFactory = _ => "gpt1" };
+    internal static readonly Option<bool> Embedded = new("--embedded") { Description = "Host a silo in this process with --workers CPU workers (the one-machine default)" };
+    internal static readonly Option<int> Workers = Options.Positive("--workers", "CPU workers of the embedded silo", 2);
+    internal static readonly Option<string?> Run = new("--run") { Description = "The run id (default: run-<UTC time>)" };
+    internal static readonly Option<string?> CheckpointDir = new("--checkpoint-dir") { Description = "Folder for step-NNNNNNNN checkpoints, readable and writable by every silo (default: runs/<run>/checkpoints)" };
+    internal static readonly Option<int> MinWorkers = Options.Positive("--min-workers", "Keep going after losing workers while at least this many remain", 1);
+    internal static readonly Option<int> MaxWorkers = Options.Number("--max-workers", "Use at most this many of the cluster's workers (0: all)", 0, Options.MaxCount, 0);
+    internal static readonly Option<bool> Wait = new("--wait") { Description = "Follow the run until it ends (always on with --embedded); Ctrl+C detaches" };
+    internal static readonly Option<bool> Json = Options.Json();
+    internal static readonly Option<int> MetricsPort =
         Options.Number("--metrics-port", "With --embedded: serve /metrics (Prometheus), /healthz and /ready on this loopback port (default 0: none)", 0, 65535, 0);
 
     public static Command Create() => new("pretrain", "Data-parallel pretraining on an Orleans cluster")
@@ -134,7 +134,7 @@ public static class PretrainCommand
         return command;
     }
 
-    private static Command StatusCommand()
+    internal static Command StatusCommand()
     {
         var plot = new Option<bool>("--plot") { Description = "Also draw loss.png (train and val loss against tokens) beside the run's checkpoints now" };
         var follow = new Option<bool>("--follow") { Description = "Follow a running run's progress until it ends (Ctrl+C detaches; the run goes on)" };
@@ -155,7 +155,7 @@ public static class PretrainCommand
         return command;
     }
 
-    private static Command StopCommand()
+    internal static Command StopCommand()
     {
         var command = new Command("stop", "Checkpoint and stop a run at the next step boundary") { Run, Cluster, ClusterId, ServiceId, Wait, Json };
         foreach (var tls in TlsFlags.All) command.Options.Add(tls);
@@ -171,7 +171,7 @@ public static class PretrainCommand
         return command;
     }
 
-    private static Command ResumeCommand()
+    internal static Command ResumeCommand()
     {
         var command = new Command("resume", "Continue a run from its newest complete checkpoint")
             { Run, CheckpointDir, MinWorkers, MaxWorkers, Cluster, ClusterId, ServiceId, Embedded, Workers, MetricsPort, Wait, Json };
@@ -193,7 +193,7 @@ public static class PretrainCommand
         return command;
     }
 
-    private static async Task<int> Finish(ParseResult parse, ClusterConnection cluster, ICoordinatorGrain coordinator, RunStatus status, string? prompt, CancellationToken cancel)
+    internal static async Task<int> Finish(ParseResult parse, ClusterConnection cluster, ICoordinatorGrain coordinator, RunStatus status, string? prompt, CancellationToken cancel)
     {
         bool json = parse.GetValue(Json);
         if (!cluster.Embedded && !parse.GetValue(Wait))
@@ -239,7 +239,7 @@ public static class PretrainCommand
         await PatientCall.Ask(coordinator.GetPrimaryKeyString(), call, OneShotPatience, () => "a silo of the cluster is gone", cancel)
         ?? throw new OperationCanceledException();
 
-    private static async Task<T> Call<T>(Func<Task<T>> call)
+    internal static async Task<T> Call<T>(Func<Task<T>> call)
     {
         try
         {
@@ -280,13 +280,13 @@ public static class PretrainCommand
         return (model(info.VocabSize), info.TokenizerHash, info.ValTokens);
     }
 
-    private static string CheckpointFolder(ParseResult parse, string run) =>
+    internal static string CheckpointFolder(ParseResult parse, string run) =>
         Path.GetFullPath(parse.GetValue(CheckpointDir) ?? Path.Combine("runs", run, "checkpoints"));
 
-    private static string RequireRun(ParseResult parse) =>
+    internal static string RequireRun(ParseResult parse) =>
         parse.GetValue(Run) ?? throw new UserInputException("--run <id> is required");
 
-    private static Task<ClusterConnection> Connect(ParseResult parse, CancellationToken cancel)
+    internal static Task<ClusterConnection> Connect(ParseResult parse, CancellationToken cancel)
     {
         string? gateways = parse.GetValue(Cluster);
         bool embedded = parse.GetValue(Embedded);

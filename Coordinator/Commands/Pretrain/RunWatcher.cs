@@ -78,7 +78,8 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
                 grad_norm = Math.Round(r.GradNorm, 4), tokens_per_second = Math.Round(r.Tokens / r.Seconds), workers = r.Workers,
                 seconds = Math.Round(r.Seconds, 4), compute_seconds = Math.Round(r.ComputeSeconds, 4), data_wait_seconds = Math.Round(r.DataWaitSeconds, 4),
                 reduce_seconds = Math.Round(r.ReduceSeconds, 4), update_seconds = Math.Round(r.UpdateSeconds, 4),
-                val_loss = Loss(r.ValLoss), val_ppl = Perplexity(r.ValLoss),
+                val_loss = Loss(r.ValLoss), val_ppl = r.TaskLoss is null ? Perplexity(r.ValLoss) : null,
+                task_loss = Loss(r.TaskLoss), lm_loss = Loss(r.LmLoss), val_metrics = r.ValLoss is null ? null : Metrics(status.ValMetrics),
             }, StepJson));
             return;
         }
@@ -86,7 +87,8 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
         line.Add(r.Loss, r.GradNorm, r.Tokens, r.Seconds);
         if (r.Step > 3 && r.Step != status.TotalSteps && sinceLine.Elapsed < LineEvery && r.ValLoss is null) return;
         sinceLine.Restart();
-        string suffix = $"{r.Workers} workers" + (r.ValLoss is double val ? $" | val {val:F3} (ppl {Math.Exp(val):F1})" : "");
+        string suffix = $"{r.Workers} workers" + (r.TaskLoss is double task ? $" | task {task:F3} lm {r.LmLoss:F3}" : "") +
+            (r.ValLoss is not double val ? "" : r.TaskLoss is null ? $" | val {val:F3} (ppl {Math.Exp(val):F1})" : $" | val {val:F3}{MetricsText(status.ValMetrics)}");
         Console.Error.WriteLine(line.Take(r.Step, r.LearningRate, suffix));
     }
 
@@ -106,7 +108,8 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 run = s.RunId, state = s.State.ToString().ToLowerInvariant(), step = s.Step, epoch = s.Epoch, tokens = s.Tokens,
-                loss = s.Last is null ? (double?)null : Math.Round(s.Last.Loss, 5), val_loss = Loss(s.ValLoss), val_ppl = Perplexity(s.ValLoss), val_step = s.ValStep,
+                loss = s.Last is null ? (double?)null : Math.Round(s.Last.Loss, 5), val_loss = Loss(s.ValLoss),
+                val_ppl = s.ValMetrics.Length > 0 ? null : Perplexity(s.ValLoss), val_step = s.ValStep, val_metrics = Metrics(s.ValMetrics),
                 param_l2 = s.ParamL2, param_sha256 = s.ParamSha256, loss_plot = s.LossPlot,
                 workers = s.Workers, worker_keys = s.WorkerKeys, recoveries = s.Recoveries, checkpoint = s.LastCheckpoint, error = s.Error,
                 last_event = s.LastEvent,
@@ -123,7 +126,8 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
         string epoch = s.StepsPerEpoch > 0 ? $"{(double)s.Step / s.StepsPerEpoch:F2}" : $"{s.Epoch}";
         Console.WriteLine($"run {s.RunId}: {s.State.ToString().ToLowerInvariant()} at step {s.Step}/{s.TotalSteps} (epoch {epoch}), " +
             $"{s.Tokens:N0} tokens" + (s.Last is null ? "" : $", loss {s.Last.Loss:F4}") + $", {s.Workers} worker(s), {s.Recoveries} recoveries" +
-            (s.ValLoss is double val ? $"\n  val_loss {val:F4}  val_ppl {Math.Exp(val):F2}  (after step {s.ValStep})" : "") +
+            (s.ValLoss is not double val ? "" : s.ValMetrics.Length > 0 ? $"\n  val_loss {val:F4}{MetricsText(s.ValMetrics)}  (after step {s.ValStep})"
+                : $"\n  val_loss {val:F4}  val_ppl {Math.Exp(val):F2}  (after step {s.ValStep})") +
             (s.LastCheckpoint is null ? "" : $"\n  checkpoint {s.LastCheckpoint}") +
             (s.LossPlot is null ? "" : $"\n  loss plot {s.LossPlot}") +
             (s.ParamSha256 is null ? "" : $"\n  param_l2 {s.ParamL2:F6}  param_sha256 {s.ParamSha256}") +
@@ -134,6 +138,12 @@ public sealed class RunWatcher(ICoordinatorGrain coordinator, bool json)
                 $"{recovery.Workers} worker(s) from step {recovery.ResumedFromStep}") +
             (s.Error is null ? "" : $"\n  error: {s.Error}"));
     }
+
+    /// <summary>A fine-tuning run's val metrics as a JSON object (name → value to 5 places); null when there are none.</summary>
+    private static Dictionary<string, double>? Metrics(TaskScore[] scores) =>
+        scores.Length == 0 ? null : scores.ToDictionary(m => m.Name, m => Math.Round(m.Value, 5));
+
+    private static string MetricsText(TaskScore[] scores) => string.Concat(scores.Select(m => $"  {m.Name} {m.Value:F4}"));
 
     /// <summary>Validation numbers in JSON: the loss to 5 places, perplexity to 3; null when not measured (left out of a step's object).</summary>
     private static double? Loss(double? loss) => loss is double x ? Math.Round(x, 5) : null;

@@ -1,0 +1,44 @@
+using Gpt1Cluster.Contracts.Model;
+using Gpt1Cluster.Contracts.Training;
+using Gpt1Cluster.Silo.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Gpt1Cluster.Silo.Training;
+
+/// <summary>
+/// What a fine-tuning run starts from, as the original code's n_transfer: the pretrained token
+/// embeddings (the three task tokens' rows keep their N(0, 0.02) init), the position table and
+/// the first K blocks; the other blocks and the head keep their fresh init.
+/// </summary>
+public static class TaskTransfer
+{
+    /// <summary>The fine-tuned model's shape: the pretrained one with room for the start, delimiter and extract tokens.</summary>
+    public static GptConfig ModelFor(GptConfig pretrained) => pretrained with { VocabSize = pretrained.VocabSize + 3 };
+
+    /// <summary>Copies the pretrained parameters of <paramref name="folder"/> into <paramref name="model"/> (call before the flat buffers attach, or after: both write through).</summary>
+    public static void From(string folder, TaskModel model, int transferLayers)
+    {
+        var (pretrained, _) = ModelCheckpoint.Load(folder, prefixOnly: true);
+        using (pretrained)
+        {
+            var config = pretrained.Config;
+            if (config.VocabSize + 3 != model.Config.VocabSize || config.Width != model.Config.Width || config.Layers != model.Config.Layers)
+                throw new ConfigException($"{folder} holds a model of {config.Layers} layers × {config.Width}, vocab {config.VocabSize:N0}; " +
+                    $"this run's transformer is {model.Config.Layers} × {model.Config.Width}, vocab {model.Config.VocabSize:N0} (the checkpoint's + 3 task tokens)");
+            int layers = transferLayers < 0 ? config.Layers : transferLayers;
+            if (layers > config.Layers) throw new ConfigException($"--transfer-layers {transferLayers}: the checkpoint has {config.Layers} layers");
+            var target = model.Transformer.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            using var noGrad = torch.no_grad();
+            foreach (var (name, source) in pretrained.named_parameters())
+            {
+                if (name.StartsWith("h.", StringComparison.Ordinal) && int.Parse(name.AsSpan(2, name.IndexOf('.', 2) - 2)) >= layers) continue;
+                var into = target[name];
+                long rows = Math.Min(source.shape[0], into.shape[0]); // the token table grew by three rows; a shorter position table keeps its first rows
+                using var part = into.narrow(0, 0, rows);
+                using var from = source.narrow(0, 0, rows);
+                part.copy_(from);
+            }
+        }
+    }
+}
