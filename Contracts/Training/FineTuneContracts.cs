@@ -33,7 +33,7 @@ public sealed record FineTuneSpec
     /// <summary>Dropout on the extract token's hidden state before the head (the paper's clf_pdrop: 0.1).</summary>
     [Id(6), JsonPropertyName("classifier_dropout")] public double ClassifierDropout { get; init; } = 0.1;
 
-    /// <summary>The pretrained vocabulary's size: the start, delimiter and extract tokens are ids BaseVocab, +1, +2.</summary>
+    /// <summary>The pretrained vocabulary's size (set once the run resolves it); the task tokens follow it unless the vocabulary already held them.</summary>
     [Id(7), JsonPropertyName("base_vocab")] public int BaseVocab { get; init; }
 
     public const string MultipleChoice = "multiple-choice";

@@ -19,13 +19,23 @@ public static class EvalCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint folder, or a run's checkpoint dir (its newest checkpoint is used)", Required = true };
-        var data = new Option<string>("--data") { Description = "A prepared directory (gpt1 prepare) whose val split is measured", Required = true };
+        var data = new Option<string?>("--data") { Description = "A prepared directory (gpt1 prepare) whose val split is measured (loss and perplexity)" };
+        var task = new Option<string?>("--task") { Description = "With --val: the fine-tuned checkpoint's task (checked against the checkpoint's)" };
+        task.AcceptOnlyFromAmong([.. Contracts.Training.FineTuneSpec.Tasks]);
+        var val = new Option<string?>("--val") { Description = "A task file (.jsonl or GLUE .tsv): a fine-tuned checkpoint's task loss and metrics on it" };
+        var columns = new Option<string?>("--columns") { Description = "With --val: map the task's fields to the file's (default: the run's mapping)" };
         var tokens = Options.Number<long>("--eval-tokens", "Val tokens measured (default: the run's --eval-tokens, else 1,000,000)", 1, long.MaxValue);
         var ctx = Options.Number<int>("--ctx", "Tokens per sequence (default: the run's, else the model's context)", 1, Options.MaxCount);
         var json = Options.Json();
-        var command = new Command("eval", "Validation loss of a checkpoint on a prepared val split, in this process") { checkpoint, data, tokens, ctx, json };
+        var command = new Command("eval", "Validation loss of a checkpoint on a prepared val split, or a fine-tuned checkpoint's task metrics on a task file, in this process")
+            { checkpoint, data, task, val, columns, tokens, ctx, json };
         command.SetAction(parse =>
         {
+            if ((parse.GetValue(data) is null) == (parse.GetValue(val) is null))
+                throw new UserInputException("give --data <prepared dir> (val loss and perplexity) or --val <task file> (a fine-tuned checkpoint's task metrics)");
+            if (parse.GetValue(val) is string file)
+                return MeasureTask(parse.GetValue(checkpoint)!, file, parse.GetValue(task), parse.GetValue(columns), parse.GetValue(json));
+            if (parse.GetValue(task) is not null) throw new UserInputException("--task goes with --val <task file>");
             var report = Measure(parse.GetValue(checkpoint)!, parse.GetValue(data)!, parse.GetValue(tokens), parse.GetValue(ctx));
             var r = report.Result;
             if (parse.GetValue(json))
@@ -40,6 +50,28 @@ public static class EvalCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A fine-tuned checkpoint (the newest of a run's folder) on a task file.</summary>
+    private static int MeasureTask(string checkpointPath, string valFile, string? task, string? columns, bool json)
+    {
+        if (!File.Exists(valFile)) throw new UserInputException($"--val {valFile} does not exist");
+        string folder = File.Exists(Path.Combine(checkpointPath, RunCheckpoint.StateFile)) ? checkpointPath
+            : RunCheckpoint.Candidates(checkpointPath).FirstOrDefault() ?? throw new UserInputException($"--checkpoint {checkpointPath} holds no run checkpoint (no {RunCheckpoint.StateFile})");
+        Silo.Inference.TaskEvaluationResult r;
+        try
+        {
+            r = Silo.Inference.TaskEvaluation.Run(folder, valFile, columns);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UserInputException(e.Message);
+        }
+        if (task is not null && task != r.Task) throw new UserInputException($"--task {task}: {folder} was fine-tuned for {r.Task}");
+        Console.WriteLine(json
+            ? JsonLine.Of(new { checkpoint = folder, task = r.Task, examples = r.Examples, loss = Math.Round(r.Loss, 5), metrics = r.Scores.ToDictionary(m => m.Name, m => Math.Round(m.Value, 5)) })
+            : $"{r.Task}: loss {r.Loss:F4}" + string.Concat(r.Scores.Select(m => $"  {m.Name} {m.Value:F4}")) + $"  on {r.Examples:N0} examples of {valFile}  checkpoint {folder}");
+        return 0;
     }
 
     /// <summary>Loads the checkpoint, checks it against the data's vocabulary, and measures the val split.</summary>

@@ -35,17 +35,18 @@ public sealed partial class CoordinatorGrain
             if (File.Exists(Path.Combine(folder, RunCheckpoint.StateFile)) && RunCheckpoint.Read(folder, verifyHashes: false).Request.FineTune is not null)
                 throw new ConfigException($"{folder} is a fine-tuned checkpoint; fine-tune from a pretrained one (gpt1 pretrain, or gpt1 import)");
             var pretrained = GptConfig.Load(Path.Combine(folder, "config.json"));
-            model = TaskTransfer.ModelFor(pretrained) with
+            tokenizerDir = CheckpointTokenizer.Find(folder, info);
+            model = TaskTransfer.ModelFor(pretrained, Gpt1Tokenizer.Load(tokenizerDir).WithSpecialTokens().VocabSize) with
             {
                 ResidualDropout = run.Model.ResidualDropout, EmbeddingDropout = run.Model.EmbeddingDropout, AttentionDropout = run.Model.AttentionDropout,
             };
-            tokenizerDir = CheckpointTokenizer.Find(folder, info);
-            spec = spec with { Pretrained = folder };
+            spec = spec with { Pretrained = folder, BaseVocab = pretrained.VocabSize };
         }
         else
         {
             tokenizerDir = files.TokenizerDir;
-            model = run.Model with { VocabSize = Gpt1Tokenizer.Load(tokenizerDir).VocabSize + 3 };
+            model = run.Model with { VocabSize = Gpt1Tokenizer.Load(tokenizerDir).WithSpecialTokens().VocabSize };
+            spec = spec with { BaseVocab = model.VocabSize };
         }
         if (spec.TransferLayers > model.Layers)
             throw new ConfigException($"transfer_layers: the model has {model.Layers} layers (got {spec.TransferLayers})");

@@ -188,7 +188,7 @@ public sealed partial class CoordinatorGrain(
         if (run.Epochs < 1) throw new ConfigException($"epochs: must be ≥ 1 (got {run.Epochs})");
         if (!(run.StepTimeoutSeconds > 0)) throw new ConfigException($"step_timeout_seconds: must be > 0 (got {run.StepTimeoutSeconds})");
         var info = await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data);
-        string source = run.Data.Task is { } files ? $"{files.TokenizerDir} (the task's vocabulary, with the 3 task tokens)" : run.Data.Directory;
+        string source = run.Data.Task is { } files ? $"{files.TokenizerDir} (the task's vocabulary, with the task tokens)" : run.Data.Directory;
         if (info.VocabSize != run.Model.VocabSize)
             throw new ConfigException($"vocab_size: the model has {run.Model.VocabSize} tokens but {source} has {info.VocabSize}; prepare the data with the model's vocabulary or use a preset (it takes the data's size)");
         if (run.TokenizerHash.Length > 0 && info.TokenizerHash != run.TokenizerHash)
@@ -197,7 +197,7 @@ public sealed partial class CoordinatorGrain(
         {
             validation = RunValidation.ForTask(run, info);
             sampler = TaskExamples.Sampler(info.Sequences, run.Data.GlobalBatch, run.Data.Seed);
-            run = run with { FineTune = task with { Classes = info.Classes, Regression = info.Regression, BaseVocab = run.Model.VocabSize - 3 } };
+            run = run with { FineTune = task with { Classes = info.Classes, Regression = info.Regression } };
         }
         else
         {

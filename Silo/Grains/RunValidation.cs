@@ -2,6 +2,7 @@ using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Data.Sampling;
+using Gpt1Cluster.Silo.Training;
 
 namespace Gpt1Cluster.Silo.Grains;
 
@@ -72,27 +73,7 @@ public sealed class RunValidation
         var byIndex = new (float[] Scores, float[] Targets)[MicroBatches];
         foreach (var part in parts)
             for (int i = 0; i < part.MicroBatches.Length; i++) byIndex[part.MicroBatches[i]] = (part.Scores[i], part.Targets[i]);
-        var predicted = new List<double>();
-        var gold = new List<double>();
-        foreach (var (scores, targets) in byIndex)
-        {
-            int width = scores.Length / Math.Max(1, targets.Length);
-            for (int e = 0; e < targets.Length; e++)
-            {
-                var row = scores.AsSpan(e * width, width);
-                predicted.Add(spec.Regression ? row[0] : ArgMax(row));
-                gold.Add(targets[e]);
-            }
-        }
-        var labels = new Data.Tasks.LabelSet(spec.Classes, spec.Regression);
-        return (loss, Data.Tasks.TaskMetrics.For(labels, predicted, gold).Select(m => new TaskScore(m.Name, m.Value)).ToArray());
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
+        return (loss, TaskPredictions.Metrics(byIndex, spec));
     }
 
     /// <summary>

@@ -67,7 +67,7 @@ public sealed class TaskExamples
     /// <summary>Epochs over <paramref name="examples"/> examples (sequence i is example i).</summary>
     public static SequenceSampler Sampler(int examples, int globalBatch, ulong seed) => SequenceSampler.OverItems(examples, globalBatch, seed);
 
-    public TokenSlice Slice(long step, SamplerCursor cursor, ReadOnlySpan<int> examples) => Build(train, examples, step, cursor.Epoch, cursor.Position);
+    public TokenSlice Slice(long step, SamplerCursor cursor, ReadOnlySpan<int> examples) => Batch(train, examples, RowsPerExample, step, cursor.Epoch, cursor.Position);
 
     /// <summary>Val micro-batch <paramref name="index"/>: examples [8·index, 8·index + 8).</summary>
     public TokenSlice ValBatch(int index)
@@ -75,15 +75,18 @@ public sealed class TaskExamples
         if (index < 0 || index >= ValMicroBatches) throw new ArgumentOutOfRangeException(nameof(index), $"val micro-batch {index} of {ValMicroBatches}");
         int start = index * ValidationSet.MicroBatch;
         var owned = Enumerable.Range(start, Math.Min(ValidationSet.MicroBatch, val.Length - start)).ToArray();
-        return Build(val, owned, index, 0, 0);
+        return Batch(val, owned, RowsPerExample, index, 0, 0);
     }
 
-    private TokenSlice Build(EncodedExample[] from, ReadOnlySpan<int> examples, long step, int epoch, long position)
+    /// <summary>
+    /// Examples <paramref name="examples"/> of <paramref name="from"/> as one slice: their
+    /// <paramref name="k"/> rows each, padded to the longest row (id 0, masked out of both losses).
+    /// </summary>
+    public static TokenSlice Batch(EncodedExample[] from, ReadOnlySpan<int> examples, int k, long step, int epoch, long position)
     {
-        int k = RowsPerExample;
         int width = 0;
         foreach (int e in examples) foreach (var row in from[e].Rows) width = Math.Max(width, row.Length);
-        var bytes = new byte[examples.Length * k * width * 4]; // padding: id 0, masked out of both losses
+        var bytes = new byte[examples.Length * k * width * 4];
         var lengths = new int[examples.Length * k];
         var targets = new float[examples.Length];
         for (int i = 0; i < examples.Length; i++)

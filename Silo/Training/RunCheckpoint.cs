@@ -113,6 +113,16 @@ public static class RunCheckpoint
         adam.Load(state.Step, adam.ExpAvg, adam.ExpAvgSq);
     }
 
+    /// <summary>Only the parameters (a model to use, not to train on): params.bin into <paramref name="flat"/>, whose size must match.</summary>
+    public static void ReadParameters(string folder, FlatParameters flat)
+    {
+        long bytes = new FileInfo(Path.Combine(folder, "params.bin")).Length;
+        if (bytes != flat.Count * 4)
+            throw new InvalidDataException($"{folder}/params.bin holds {bytes / 4:N0} values, the model has {flat.Count:N0}: the checkpoint is of another model");
+        using var noGrad = torch.no_grad();
+        ReadInto(Path.Combine(folder, "params.bin"), 0, flat.Values, 0, flat.Count);
+    }
+
     public static string Sha256(string path)
     {
         using var stream = File.OpenRead(path);

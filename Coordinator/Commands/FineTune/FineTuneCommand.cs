@@ -16,8 +16,33 @@ public static class FineTuneCommand
 {
     public static Command Create() => new("finetune", "Fine-tune a pretrained checkpoint on a task (classification, entailment, similarity, multiple-choice)")
     {
-        StartCommand(), P.StatusCommand(), P.StopCommand(), P.ResumeCommand(),
+        StartCommand(), P.StatusCommand(), P.StopCommand(), P.ResumeCommand(), SampleTasksCommand(),
     };
+
+    /// <summary>`gpt1 finetune sample-tasks`: three small tasks made from the bundled sample corpus, to try fine-tuning without downloads.</summary>
+    private static Command SampleTasksCommand()
+    {
+        var output = new Option<string>("--out") { Description = "Folder for word-order/, next-sentence/ and next-of-4/ (train.jsonl, val.jsonl)", DefaultValueFactory = _ => System.IO.Path.Combine("runs", "sample-tasks") };
+        var corpus = new Option<string?>("--corpus") { Description = "A folder of plain-text .txt files (default: the bundled samples/brown-fiction)" };
+        var seed = Options.Seed<ulong>("Seed of the sentence picks and shuffles");
+        var maxTrain = Options.Positive("--max-train", "At most this many train examples per task", 2000);
+        var command = new Command("sample-tasks", "Make three small tasks from a plain-text corpus: word-order (classification), next-sentence (entailment), next-of-4 (multiple-choice)")
+            { output, corpus, seed, maxTrain, P.Json };
+        command.SetAction(parse =>
+        {
+            string source = parse.GetValue(corpus) ?? System.IO.Path.Combine(SampleData.Root(), "samples", "brown-fiction");
+            string folder = System.IO.Path.GetFullPath(parse.GetValue(output)!);
+            var written = Data.Tasks.SampleTasks.Write(source, folder, parse.GetValue(seed), maxTrain: parse.GetValue(maxTrain));
+            foreach (var (name, kind, trainRows, valRows) in written)
+                Console.WriteLine(parse.GetValue(P.Json)
+                    ? JsonLine.Of(new { task = name, kind = kind.ToString(), train = System.IO.Path.Combine(folder, name, "train.jsonl"), train_examples = trainRows, val_examples = valRows })
+                    : $"{name,-14} {KindName(kind),-16} {trainRows,5} train, {valRows,4} val examples  {System.IO.Path.Combine(folder, name)}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string KindName(Data.Tasks.TaskKind kind) => kind == Data.Tasks.TaskKind.MultipleChoice ? FineTuneSpec.MultipleChoice : kind.ToString().ToLowerInvariant();
 
     private static Command StartCommand()
     {
