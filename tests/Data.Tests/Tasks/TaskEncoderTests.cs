@@ -39,7 +39,7 @@ public sealed class TaskEncoderTests
     }
 
     [Fact]
-    public void A_tokenizer_without_the_special_tokens_is_refused()
+    public void A_tokenizer_without_the_special_tokens_is_refused_and_with_them_has_them_at_VocabSize_on()
     {
         using var dir = new TempDirectory();
         var bpe = Path.Combine(TaskFixtures.Root, "samples", "brown-fiction-bpe");
@@ -48,9 +48,13 @@ public sealed class TaskEncoderTests
         dir.Write("vocab.json", JsonSerializer.Serialize(vocab));
         File.Copy(Path.Combine(bpe, "merges.txt"), dir.File("merges.txt"));
 
-        var error = Assert.Throws<ArgumentException>(() => new TaskEncoder(Gpt1Tokenizer.Load(dir.Path), TaskKind.Classification, 64));
+        var plain = Gpt1Tokenizer.Load(dir.Path);
+
+        var error = Assert.Throws<ArgumentException>(() => new TaskEncoder(plain, TaskKind.Classification, 64));
 
         Assert.Contains("WithSpecialTokens", error.Message);
+        var encoder = new TaskEncoder(plain.WithSpecialTokens(), TaskKind.Classification, 64);
+        Assert.Equal((plain.VocabSize, plain.VocabSize + 1, plain.VocabSize + 2), (encoder.StartId, encoder.DelimiterId, encoder.ExtractId));
     }
 
     [Fact]
