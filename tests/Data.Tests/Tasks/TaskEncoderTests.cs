@@ -115,6 +115,18 @@ public sealed class TaskEncoderTests
     }
 
     [Fact]
+    public void A_val_row_with_another_number_of_choices_than_train_names_its_line_and_field()
+    {
+        var encoder = new TaskEncoder(Tokenizer, TaskKind.MultipleChoice, 64);
+        var labels = LabelSet.From([Row("0", "c", "x", "y", "z")], TaskKind.MultipleChoice, regression: false);
+
+        var error = Assert.Throws<InvalidDataException>(() => encoder.Encode(new TaskRow("val.jsonl", 4, ["c", "x", "y"], "0"), labels));
+
+        Assert.Contains("val.jsonl line 4, field 'choices'", error.Message);
+        Assert.Contains("have 3", error.Message);
+    }
+
+    [Fact]
     public void A_max_length_below_the_special_tokens_plus_one_token_per_text_is_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new TaskEncoder(Tokenizer, TaskKind.Entailment, 4));
