@@ -43,8 +43,8 @@ public sealed class TaskEncoder
     /// <summary>How too-long inputs are cut, in one sentence for docs and the CLI.</summary>
     public static string TruncationRule => Truncation.Rule;
 
-    /// <exception cref="ArgumentException">The row has the wrong number of inputs for the kind (or for <paramref name="labels"/>' choices).</exception>
-    /// <exception cref="InvalidDataException">The label is unknown (see <see cref="LabelSet.Target"/>).</exception>
+    /// <exception cref="ArgumentException">The row has the wrong number of inputs for the kind (it was read as another kind).</exception>
+    /// <exception cref="InvalidDataException">The label is unknown (see <see cref="LabelSet.Target"/>), or a multiple-choice row has another number of choices than the train file's.</exception>
     public EncodedExample Encode(TaskRow row, LabelSet labels)
     {
         ArgumentNullException.ThrowIfNull(row);
@@ -104,8 +104,11 @@ public sealed class TaskEncoder
             TaskKind.MultipleChoice => labels.Classes.Length + 1,
             _ => 2,
         };
-        if (row.Inputs.Length != expected)
-            throw new ArgumentException(
+        if (row.Inputs.Length == expected) return;
+        if (_kind == TaskKind.MultipleChoice) // a val file with another K than train: the user's data, not a caller's mistake
+            throw TaskFileError.At(row.File, row.Line, $"'{TaskFields.Choices}'",
+                $"has {row.Inputs.Length - 1} choices, but the train file's rows have {expected - 1}; every example of a task needs the same number");
+        throw new ArgumentException(
                 $"{row.File} line {row.Line} has {row.Inputs.Length} input text(s), but a {TaskFields.Name(_kind)} example here has {expected}; read the file with the same task kind as the encoder.",
                 nameof(row));
     }

@@ -15,8 +15,8 @@ internal sealed record TsvColumns(TsvColumn[] Inputs, TsvColumn Label, string Ch
         var fields = TaskFields.Inputs(kind);
         if (layout is not null && fields.Any(f => mapping[f] is null) && !Fits(layout, kind))
             throw TaskFileError.In(path,
-                $"this is GLUE's {layout.Name} layout, a {TaskFields.Name(layout.Kind)} task with {layout.Inputs.Length} text(s) per row, " +
-                $"but it is being read as a {TaskFields.Name(kind)} task; read it as {TaskFields.Name(layout.Kind)}, or pick its columns with --columns {TaskFields.List(kind).Replace(", ", "=COLUMN,")}=COLUMN");
+                $"this is GLUE's {layout.Name} layout ({TaskFields.Name(layout.Kind)}, {layout.Inputs.Length} text(s) per row), " +
+                $"but it is being read as {TaskFields.Name(kind)}; read it as {TaskFields.Name(layout.Kind)}, or pick its columns with --columns {TaskFields.List(kind).Replace(", ", "=COLUMN,")}=COLUMN");
 
         var inputs = new List<TsvColumn>();
         var choicesDisplay = "";
@@ -26,10 +26,10 @@ internal sealed record TsvColumns(TsvColumn[] Inputs, TsvColumn Label, string Ch
             var refs = mapping[field] ?? (layout is not null ? [layout.Inputs[i]] : DefaultRefs(field, header));
             if (field == TaskFields.Choices)
             {
-                choicesDisplay = TaskFileError.Field(field, string.Join('|', refs));
+                choicesDisplay = TaskFileError.Field(field, refs.Length > 0 ? string.Join('|', refs) : null);
                 if (refs.Length < 2)
                     throw TaskFileError.In(path,
-                        $"field {choicesDisplay} names {refs.Length} column(s); a multiple-choice task needs at least 2: name them in a header as choice_1, choice_2, ... or with --columns choices=4|5|6");
+                        $"{refs.Length} column(s) for field {choicesDisplay}; a multiple-choice task needs at least 2: name them in a header as choice_1, choice_2, ... or list them with --columns choices=4|5|6");
             }
             inputs.AddRange(refs.Select(r => Find(path, field, r, header, userNamed: mapping[field] is not null)));
         }
@@ -58,12 +58,12 @@ internal sealed record TsvColumns(TsvColumn[] Inputs, TsvColumn Label, string Ch
         var display = TaskFileError.Field(field, column);
         if (header is not null && Array.IndexOf(header, column) is >= 0 and var named) return new TsvColumn(named, display);
         if (ColumnMapping.IsIndex(column, out var index)) return new TsvColumn(index, display);
-        var where = header is null
-            ? "the file has no header, so name its columns by 0-based index"
-            : $"the header's columns are {Columns(header)}";
+        if (header is null)
+            throw TaskFileError.In(path,
+                $"no column '{column}' for field '{field}': the file has no header, so give every field's column by 0-based index, as --columns {field}=1");
         throw TaskFileError.In(path, userNamed
-            ? $"--columns names column '{column}' for field '{field}', but there is no such column; {where}"
-            : $"no column '{column}' for field '{field}'; {where}. Name it with --columns {field}=COLUMN (a header name or a 0-based index)");
+            ? $"--columns names column '{column}' for field '{field}', but the header has no such column (its columns are {Columns(header)})"
+            : $"no column '{column}' for field '{field}' (the header's columns are {Columns(header)}); name it with --columns {field}=COLUMN (a header name or a 0-based index)");
     }
 
     private static string Columns(string[] header) => string.Join(", ", header.Select(h => $"'{h}'"));

@@ -8,20 +8,21 @@ namespace Gpt1Cluster.Data.Tasks;
 /// </summary>
 internal static class TsvTaskReader
 {
+    /// <summary>Streams the file: GLUE's MNLI train.tsv is ~300 MB of parse trees, of which only two texts a row are kept.</summary>
     public static List<TaskRow> Read(string path, TaskKind kind, ColumnMapping mapping)
     {
-        var lines = Lines(path).ToList();
-        if (lines.Count == 0) return [];
-
-        var first = lines[0].Cells;
-        var layout = GlueLayout.Recognize(first);
-        var hasHeader = layout?.HasHeader ?? (!mapping.OnlyIndexes || LooksLikeHeader(first, kind));
-        var columns = TsvColumns.Resolve(path, kind, mapping, layout, hasHeader ? first : null);
-
         var builder = new TaskRowBuilder(path, kind);
-        var rows = new List<TaskRow>(lines.Count);
-        foreach (var (line, cells) in lines.Skip(hasHeader ? 1 : 0))
+        var rows = new List<TaskRow>();
+        TsvColumns? columns = null;
+        foreach (var (line, cells) in Lines(path))
         {
+            if (columns is null)
+            {
+                var layout = GlueLayout.Recognize(cells);
+                var hasHeader = layout?.HasHeader ?? (!mapping.OnlyIndexes || LooksLikeHeader(cells, kind));
+                columns = TsvColumns.Resolve(path, kind, mapping, layout, hasHeader ? cells : null);
+                if (hasHeader) continue;
+            }
             var inputs = columns.Inputs.Select(c => Cell(builder, line, cells, c)).ToArray();
             var label = Cell(builder, line, cells, columns.Label);
             rows.Add(builder.Row(line, inputs, label, columns.Label.Display, columns.ChoicesDisplay));
