@@ -49,7 +49,7 @@ public sealed partial class CoordinatorGrain
         if (!double.IsFinite(loss)) throw new ArithmeticException($"the validation loss after step {s} is not finite ({loss})");
         valLoss = loss;
         valStep = validatedAt = s;
-        Metrics.Validated(loss);
+        Metrics.Validated(loss, valMetrics);
         if (run.FineTune is not null)
             log.LogInformation("Run {Run}: val task loss {Loss:F4}, {Metrics} after step {Step} on {Examples} examples in {Seconds:F1} s",
                 RunId, loss, string.Join(", ", valMetrics.Select(m => $"{m.Name} {m.Value:F4}")), s, v.Tokens, clock.Elapsed.TotalSeconds);

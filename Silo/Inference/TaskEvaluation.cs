@@ -31,7 +31,7 @@ public static class TaskEvaluation
         var rows = TaskFile.Read(valFile, kind, columns ?? state.Request.Data.Task?.Columns);
         if (rows.Count == 0) throw new InvalidDataException($"{valFile} holds no examples");
         var encoder = new TaskEncoder(tokenizer, kind, config.Positions);
-        var labels = new LabelSet(spec.Classes, spec.Regression);
+        var labels = new LabelSet(spec.Classes, spec.Regression) { Kind = TaskExamples.Kind(spec.Task) };
         var examples = rows.Select(r => encoder.Encode(r, labels)).ToArray();
         using var model = new TaskModel(config, spec);
         using (var flat = FlatParameters.Attach(model))

@@ -39,6 +39,11 @@ public sealed class RunMetrics
         public double? CheckpointTime { get; init; }
         public long Tokens { get; init; }
         public long Steps { get; init; }
+
+        /// <summary>A fine-tuning run's: the task (L2) and auxiliary LM (L1) losses of the last update, and the val metrics.</summary>
+        public double? TaskLoss { get; init; }
+        public double? LmLoss { get; init; }
+        public TaskScore[] ValMetrics { get; init; } = [];
     }
 
     public Values Current => current;
@@ -49,6 +54,8 @@ public sealed class RunMetrics
     public void Step(StepReport report, long tokens, long stepsPerEpoch) => Set(v => v with
     {
         Loss = report.Loss,
+        TaskLoss = report.TaskLoss,
+        LmLoss = report.LmLoss,
         LearningRate = report.LearningRate,
         GradNorm = report.GradNorm,
         Epoch = stepsPerEpoch > 0 ? (double)report.Step / stepsPerEpoch : report.Epoch,
@@ -66,7 +73,11 @@ public sealed class RunMetrics
     });
 
     /// <summary>A held-out evaluation gave <paramref name="loss"/> (mean nats per token).</summary>
-    public void Validated(double loss) => Set(v => v with { ValLoss = loss });
+    public void Validated(double loss, TaskScore[] metrics) => Set(v => v with { ValLoss = loss, ValMetrics = metrics });
+
+    /// <summary>The val metrics as measurements labelled by run and metric name.</summary>
+    internal IEnumerable<Measurement<double>> TaskMetrics() =>
+        current.ValMetrics.Select(m => new Measurement<double>(m.Value, [.. Tags, new("metric", m.Name)]));
 
     public void Checkpointed(long step, TimeSpan took)
     {

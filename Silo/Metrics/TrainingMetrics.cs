@@ -29,6 +29,10 @@ public sealed class TrainingMetrics
         var meter = meters.Create(MeterName);
         Gauge(meter, "gpt1.train.loss", null, "Mean next-token loss (nats) of the last update", r => r.Loss);
         Gauge(meter, "gpt1.val.loss", null, "Mean next-token loss (nats) on the validation split, at the last evaluation", r => r.ValLoss);
+        Gauge(meter, "gpt1.finetune.task_loss", null, "Fine-tuning: mean task loss (L2) per example of the last update", r => r.TaskLoss);
+        Gauge(meter, "gpt1.finetune.lm_loss", null, "Fine-tuning: mean auxiliary language-modelling loss (L1) per example of the last update", r => r.LmLoss);
+        meter.CreateObservableGauge("gpt1.finetune.val_metric", () => runs.Keys.SelectMany(r => r.TaskMetrics()), null,
+            "Fine-tuning: the task's metrics on the val file at the last validation (label metric: accuracy, f1, matthews, pearson, spearman)");
         Gauge(meter, "gpt1.train.learning_rate", null, "Learning rate of the last update", r => r.LearningRate);
         Gauge(meter, "gpt1.train.grad_norm", null, "Global gradient norm of the last update, before clipping", r => r.GradNorm);
         Gauge(meter, "gpt1.train.epoch", "{epoch}", "Epochs done (fractional: updates / updates per epoch)", r => r.Epoch);

@@ -1,5 +1,6 @@
 using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Data.Tasks;
+using Gpt1Cluster.Silo.Grains;
 
 namespace Gpt1Cluster.Silo.Training;
 
@@ -25,7 +26,7 @@ public static class TaskPredictions
                 gold.Add(targets[e]);
             }
         }
-        var labels = new LabelSet(spec.Classes, spec.Regression);
+        var labels = new LabelSet(spec.Classes, spec.Regression) { Kind = TaskExamples.Kind(spec.Task) };
         return TaskMetrics.For(labels, predicted, gold).Select(m => new TaskScore(m.Name, m.Value)).ToArray();
     }
 

@@ -33,13 +33,22 @@ public sealed class Replica : IDisposable
             {
                 task = new TaskModel(assignment.Model, spec);
                 model = task.Transformer;
+                try
+                {
+                    // Inside the lock too: loading builds a model, whose init draws from the generator another replica may be seeding.
+                    if (assignment.Start.CheckpointPath is null && spec.Pretrained is string pretrained)
+                        TaskTransfer.From(pretrained, task, spec.TransferLayers);
+                }
+                catch
+                {
+                    task.Dispose();
+                    throw;
+                }
             }
             else model = new Gpt1Model(assignment.Model);
         }
         try
         {
-            if (task is not null && assignment.Start.CheckpointPath is null && task.Spec.Pretrained is string pretrained)
-                TaskTransfer.From(pretrained, task, task.Spec.TransferLayers);
             nn.Module<Tensor, Tensor> trained = task is not null ? task : model;
             if (Device.type != DeviceType.CPU) trained.to(Device);
             step = new TrainingStep(trained);

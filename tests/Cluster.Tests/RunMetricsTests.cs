@@ -21,8 +21,22 @@ public sealed class RunMetricsTests : IDisposable
         var run = meter.Run("r");
         run.Step(Report(1), TokensPerStep, stepsPerEpoch: 10);
         Assert.DoesNotContain("gpt1.val.loss", Observe(meter).Keys);
-        run.Validated(4.25);
+        run.Validated(4.25, []);
         Assert.Equal(4.25, Observe(meter)["gpt1.val.loss"]);
+    }
+
+    [Fact]
+    public void A_fine_tuning_run_reports_both_losses_and_each_val_metric_by_name()
+    {
+        var meter = new TrainingMetrics(services.GetRequiredService<IMeterFactory>());
+        var run = meter.Run("r");
+        run.Step(Report(1), TokensPerStep, stepsPerEpoch: 10);
+        Assert.DoesNotContain("gpt1.finetune.task_loss", Observe(meter).Keys); // pretraining reports no task loss
+        run.Step(Report(2) with { TaskLoss = 0.69, LmLoss = 4.5 }, 2 * TokensPerStep, stepsPerEpoch: 10);
+        run.Validated(0.6, [new("accuracy", 0.75), new("f1", 0.7)]);
+        var now = Observe(meter);
+        Assert.Equal((0.69, 4.5), (now["gpt1.finetune.task_loss"], now["gpt1.finetune.lm_loss"]));
+        Assert.Equal((0.75, 0.7), (now["gpt1.finetune.val_metric{metric=accuracy}"], now["gpt1.finetune.val_metric{metric=f1}"]));
     }
 
     [Fact]
@@ -85,9 +99,14 @@ public sealed class RunMetricsTests : IDisposable
         };
         void Add(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            string? reason = null;
-            foreach (var tag in tags) if (tag.Key == "reason") reason = (string?)tag.Value;
-            if (reason is null || value > 0) seen[reason is null ? instrument.Name : $"{instrument.Name}{{reason={reason}}}"] = value;
+            string? reason = null, metric = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "reason") reason = (string?)tag.Value;
+                if (tag.Key == "metric") metric = (string?)tag.Value;
+            }
+            if (metric is not null) seen[$"{instrument.Name}{{metric={metric}}}"] = value;
+            else if (reason is null || value > 0) seen[reason is null ? instrument.Name : $"{instrument.Name}{{reason={reason}}}"] = value;
         }
         listener.SetMeasurementEventCallback<double>((i, v, t, _) => Add(i, v, t));
         listener.SetMeasurementEventCallback<long>((i, v, t, _) => Add(i, v, t));
