@@ -56,13 +56,14 @@ public sealed class TrainingRuns : IDisposable
     /// The Foundation's single-process step over the same global batches: the flat parameters after
     /// <paramref name="steps"/> updates of a schedule planned for <paramref name="scheduledSteps"/> (default: as many).
     /// </summary>
-    public float[] SingleProcess(long steps, long? scheduledSteps = null)
+    /// <param name="model">the model to train (default: <see cref="Model"/>)</param>
+    public float[] SingleProcess(long steps, long? scheduledSteps = null, GptConfig? model = null)
     {
         using var shards = TokenShards.Open(Data);
         var sampler = new SequenceSampler(shards.Train.Length, Context, Batch, Seed);
         torch.manual_seed((long)Seed);
-        using var model = new Gpt1Model(Model);
-        using var step = new TrainingStep(model);
+        using var gpt = new Gpt1Model(model ?? Model);
+        using var step = new TrainingStep(gpt);
         using var adam = new AdamWShard(step.Flat, 0, step.Flat.Count, Optimizer);
         var schedule = LearningRateSchedule.For(Optimizer, scheduledSteps ?? steps);
         for (long s = 0; s < steps; s++)
