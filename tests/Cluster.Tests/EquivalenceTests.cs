@@ -33,6 +33,7 @@ public sealed class EquivalenceTests(TrainingRuns runs) : IClassFixture<Training
         double relative = TrainingRuns.RelativeDifference(ours, reference);
         Assert.True(relative < 1e-5, $"N = {workers}: relative difference {relative:E2}");
         if (workers == 1) Assert.Equal(reference, ours); // the same arithmetic in the same order
+        Assert.Equal(runs.RankOrdered(Steps, _ => workers), ours); // N shards' arithmetic in one process: bit for bit
         Assert.Equal(RunCheckpoint.Read(final).ParamSha256, status.ParamSha256);
     }
 
@@ -58,8 +59,10 @@ public sealed class EquivalenceTests(TrainingRuns runs) : IClassFixture<Training
 
         var status = await TrainingRuns.UntilEnded(coordinator, TimeSpan.FromMinutes(5));
         Assert.True(status.State == RunState.Finished, $"{status.State}: {status.Error}");
-        double relative = TrainingRuns.RelativeDifference(TrainingRuns.CheckpointParameters(RunCheckpoint.Candidates(checkpoints).First()), reference);
+        var ours = TrainingRuns.CheckpointParameters(RunCheckpoint.Candidates(checkpoints).First());
+        double relative = TrainingRuns.RelativeDifference(ours, reference);
         Assert.True(relative < 1e-5, $"N = {Workers} with shards of several frames: relative difference {relative:E2}");
+        Assert.Equal(runs.RankOrdered(MultiChunkSteps, _ => Workers, model: model), ours); // a chunk summed twice or into the wrong place would show here first
     }
 
     [Fact]
