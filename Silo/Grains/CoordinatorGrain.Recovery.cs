@@ -74,22 +74,11 @@ public sealed partial class CoordinatorGrain
             return true;
         });
 
-    /// <summary>Tells every worker to abandon the generation's waits; waits a little for the answers (live workers give them in milliseconds; a dead one's never come).</summary>
-    private async Task AbortAll(IWorkerGrain[] members, string reason)
+    /// <summary>Tells every worker to abandon the generation's waits; waits a little for the answers and warns of each worker it did not reach.</summary>
+    private Task AbortAll(IWorkerGrain[] members, string reason)
     {
         long gen = generation;
-        var aborts = members.Select(w => w.Abort(gen, reason).WaitAsync(EvidenceGrace)).ToArray();
-        try
-        {
-            await Task.WhenAll(aborts);
-        }
-        catch (Exception)
-        {
-            // the lost worker cannot be told; the others were. Said once per call, naming each that was not.
-            var untold = aborts.Select((t, rank) => (t, rank)).Where(a => !a.t.IsCompletedSuccessfully)
-                .Select(a => $"{members[a.rank].GetPrimaryKeyString()} ({a.t.Exception?.InnerException?.Message ?? "no answer"})");
-            log.LogInformation("Run {Run}: the abort of generation {Generation} did not reach {Workers}", RunId, gen, string.Join(", ", untold));
-        }
+        return WorkerAborts.Tell(members.Select(w => w.GetPrimaryKeyString()).ToArray(), rank => members[rank].Abort(gen, reason), EvidenceGrace, log, RunId, gen);
     }
 
     /// <summary>

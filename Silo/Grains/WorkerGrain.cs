@@ -29,8 +29,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     private Task<TokenSlice>? prefetch;
     private (long Generation, long Step) prefetchFor = (-1, -1);
     private Collective? collective;
-    private (long Generation, long Step, Task<ComputeResult> Work, DateTime Since)? computing; // the step the coordinator waits for
-    private (long Generation, long Step) backwardDone = (-1, -1); // the last step whose forward and backward are done
+    private StepInFlight? computing; // the step the coordinator waits for
     private (long Generation, long Step, Task<EvalResult> Work)? evaluating; // the validation the coordinator waits for
     private long evalAbortedAt = -1; // an Abort of this generation (or newer) ends a validation between micro-batches
 
@@ -93,13 +92,14 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
 
     public async Task<ComputePoll> Compute(long generation, long step, long globalTokens, TimeSpan wait)
     {
-        if (computing is not { } c || c.Generation != generation || c.Step != step)
+        if (computing is not { } c || !c.Is(generation, step))
         {
             var (a, r) = Current(generation);
-            computing = c = (generation, step, RunStep(a, r, collective!, step, globalTokens), DateTime.UtcNow);
+            var exchange = collective!;
+            computing = c = new StepInFlight(generation, step, inFlight => RunStep(a, r, exchange, inFlight, globalTokens));
         }
         if (!await Within(c.Work, wait))
-            return new ComputePoll(null, backwardDone == (generation, step)); // still running: the coordinator asks again
+            return new ComputePoll(null, c.BackwardDone); // still running: the coordinator asks again
         return new ComputePoll(await c.Work, Exchanging: true);
     }
 
@@ -108,8 +108,9 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     /// generation is still this worker's: an abandoned step that resumes late must not touch the
     /// next generation's prefetch, replica or exchange.
     /// </summary>
-    private async Task<ComputeResult> RunStep(WorkerAssignment a, Replica r, Collective exchange, long step, long globalTokens)
+    private async Task<ComputeResult> RunStep(WorkerAssignment a, Replica r, Collective exchange, StepInFlight inFlight, long globalTokens)
     {
+        long step = inFlight.Step;
         var clock = Stopwatch.StartNew();
         var slice = await Slice(a, step);
         StillCurrent(a, step);
@@ -122,7 +123,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         var (lossSum, task) = await thread!.Run(() => r.ComputeGradients(slice, globalTokens, step));
         StillCurrent(a, step);
         double compute = clock.Elapsed.TotalSeconds - dataWait;
-        backwardDone = (a.Generation, step);
+        inFlight.BackwardDone = true;
 
         await exchange.ReduceScatter(step);
         double squared = await thread.Run(r.ReduceFinished);
@@ -138,7 +139,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
         if (evaluating is not { } e || e.Generation != generation || e.Step != step)
         {
             var (a, r) = Current(generation);
-            evaluating = e = (generation, step, Evaluate(a, r, maxTokens, microBatches));
+            evaluating = e = (generation, step, EvaluateShare(a, r, maxTokens, microBatches));
         }
         if (!await Within(e.Work, wait)) return new EvalPoll(null); // still running: the coordinator asks again
         return new EvalPoll(await e.Work);
@@ -157,7 +158,7 @@ public sealed class WorkerGrain(WorkerDevices devices, DataPlanePorts ports, Tra
     /// This rank's micro-batches of the validation set (rank, rank + N, …), each fetched while the
     /// previous one computes on the tensor thread; one fp64 loss sum per micro-batch.
     /// </summary>
-    private async Task<EvalResult> Evaluate(WorkerAssignment a, Replica r, long maxTokens, int microBatches)
+    private async Task<EvalResult> EvaluateShare(WorkerAssignment a, Replica r, long maxTokens, int microBatches)
     {
         var clock = Stopwatch.StartNew();
         var owned = Data.Sampling.ValidationSet.Owned(microBatches, a.Rank, a.Peers.Length);

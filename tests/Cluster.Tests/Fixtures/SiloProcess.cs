@@ -12,6 +12,9 @@ namespace Gpt1Cluster.Cluster.Tests.Fixtures;
 /// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
+    /// <summary>The torch threads each silo's CPU workers get: one, so silos sharing the test machine's cores don't oversubscribe it (a reference computed in the test uses as many).</summary>
+    public const int TorchThreads = 1;
+
     private const int LinesKept = 200;
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
 
@@ -70,7 +73,7 @@ public sealed class SiloProcess : IAsyncDisposable
         int siloPort = FreePort(), gatewayPort = FreePort();
         string[] metrics = flags.Contains("--metrics-port") ? [] : ["--metrics-port", "0"]; // several silos on one host: no shared default port
         var silo = new SiloProcess(name, siloPort, gatewayPort, Launch(
-            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", "1", .. metrics, .. flags], environment));
+            ["--silo-name", name, "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--threads", $"{TorchThreads}", .. metrics, .. flags], environment));
         silo.process.OutputDataReceived += (_, e) => silo.Receive(e.Data);
         silo.process.ErrorDataReceived += (_, e) => silo.Receive(e.Data);
         silo.process.Exited += (_, _) => silo.active.TrySetException(

@@ -56,13 +56,14 @@ public sealed class TrainingRuns : IDisposable
     /// The Foundation's single-process step over the same global batches: the flat parameters after
     /// <paramref name="steps"/> updates of a schedule planned for <paramref name="scheduledSteps"/> (default: as many).
     /// </summary>
-    public float[] SingleProcess(long steps, long? scheduledSteps = null)
+    /// <param name="model">the model to train (default: <see cref="Model"/>)</param>
+    public float[] SingleProcess(long steps, long? scheduledSteps = null, GptConfig? model = null)
     {
         using var shards = TokenShards.Open(Data);
         var sampler = new SequenceSampler(shards.Train.Length, Context, Batch, Seed);
         torch.manual_seed((long)Seed);
-        using var model = new Gpt1Model(Model);
-        using var step = new TrainingStep(model);
+        using var gpt = new Gpt1Model(model ?? Model);
+        using var step = new TrainingStep(gpt);
         using var adam = new AdamWShard(step.Flat, 0, step.Flat.Count, Optimizer);
         var schedule = LearningRateSchedule.For(Optimizer, scheduledSteps ?? steps);
         for (long s = 0; s < steps; s++)
@@ -71,6 +72,101 @@ public sealed class TrainingRuns : IDisposable
             step.Run(batch, adam, schedule, Optimizer.GradClip);
         }
         return step.Flat.Values.data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// The cluster's own arithmetic, in one process: per step, each rank's gradient of its slice
+    /// (∂ Σ losses / global tokens) added in rank order into a zeroed buffer (RankOrderSum's order),
+    /// |g|² of each shard added in rank order, AdamW on each shard; when the worker count changes
+    /// the moments are re-split over the new shards, as a re-form through a checkpoint does.
+    /// N workers must give these parameters bit for bit.
+    /// </summary>
+    /// <param name="workersAt">the worker count of step s (counted from 0)</param>
+    /// <param name="threads">torch threads, as the workers had them (0: as they are); the reduction order depends on them</param>
+    /// <param name="model">the model to train (default: <see cref="Model"/>)</param>
+    public float[] RankOrdered(long steps, Func<long, int> workersAt, long? scheduledSteps = null, int threads = 0, GptConfig? model = null)
+    {
+        int before = torch.get_num_threads();
+        if (threads > 0) torch.set_num_threads(threads);
+        try
+        {
+            return RankOrderedSteps(steps, workersAt, scheduledSteps, model ?? Model);
+        }
+        finally
+        {
+            torch.set_num_threads(before);
+        }
+    }
+
+    private float[] RankOrderedSteps(long steps, Func<long, int> workersAt, long? scheduledSteps, GptConfig model)
+    {
+        using var shards = TokenShards.Open(Data);
+        var sampler = new SequenceSampler(shards.Train.Length, Context, Batch, Seed);
+        torch.manual_seed((long)Seed);
+        using var gpt = new Gpt1Model(model);
+        using var step = new TrainingStep(gpt);
+        var flat = step.Flat;
+        using var sum = torch.zeros(flat.Count);
+        var schedule = LearningRateSchedule.For(Optimizer, scheduledSteps ?? steps);
+        ShardRange[] ranges = [];
+        AdamWShard[] adams = [];
+        try
+        {
+            for (long s = 0; s < steps; s++)
+            {
+                int n = workersAt(s);
+                if (ranges.Length != n) (ranges, adams) = Resplit(flat, adams, n);
+                var cursor = sampler.CursorAt(s);
+                long globalTokens = (long)sampler.GetGlobalBatch(cursor).Length * Context;
+                using (torch.no_grad()) sum.zero_();
+                for (int r = 0; r < n; r++)
+                {
+                    var slice = sampler.GetWorkerSlice(cursor, r, n).Span;
+                    if (slice.Length == 0) flat.ZeroGradients(); // a rank without sequences adds zeros, as a worker does
+                    else
+                    {
+                        using var batch = SequenceBatch.Gather(shards.Train, sampler, slice);
+                        step.ForwardBackward(batch, globalTokens);
+                    }
+                    using (torch.no_grad()) sum.add_(flat.Gradients);
+                }
+                using (torch.no_grad()) flat.Gradients.copy_(sum);
+                double squared = 0;
+                foreach (var shard in ranges) squared += step.SquaredGradientNorm(shard.Start, shard.End); // the coordinator's rank-order sum
+                double lr = schedule.At(s + 1), clip = GradientClip.Factor(squared, Optimizer.GradClip);
+                for (int r = 0; r < n; r++)
+                {
+                    using var values = flat.Values.narrow(0, ranges[r].Start, ranges[r].Length);
+                    using var gradients = flat.Gradients.narrow(0, ranges[r].Start, ranges[r].Length);
+                    adams[r].Apply(values, gradients, lr, clip);
+                }
+            }
+            return flat.Values.data<float>().ToArray();
+        }
+        finally
+        {
+            foreach (var adam in adams) adam.Dispose();
+        }
+    }
+
+    /// <summary>N owners' optimizer shards holding the moments the previous owners held (none at the start).</summary>
+    private (ShardRange[], AdamWShard[]) Resplit(FlatParameters flat, AdamWShard[] old, int n)
+    {
+        var ranges = ShardRange.Split(flat.Count, n);
+        var adams = ranges.Select(r => new AdamWShard(flat, r.Start, r.End, Optimizer)).ToArray();
+        if (old.Length > 0)
+        {
+            using var expAvg = torch.cat(old.Select(a => a.ExpAvg).ToArray());
+            using var expAvgSq = torch.cat(old.Select(a => a.ExpAvgSq).ToArray());
+            for (int r = 0; r < n; r++)
+            {
+                using var m = expAvg.narrow(0, ranges[r].Start, ranges[r].Length);
+                using var v = expAvgSq.narrow(0, ranges[r].Start, ranges[r].Length);
+                adams[r].Load(old[0].Step, m, v);
+            }
+            foreach (var adam in old) adam.Dispose();
+        }
+        return (ranges, adams);
     }
 
     public SequenceSampler Sampler()
