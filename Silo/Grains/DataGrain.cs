@@ -2,19 +2,17 @@ using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Data.Sampling;
 using Gpt1Cluster.Data.Shards;
-using Microsoft.Extensions.Logging;
 
 namespace Gpt1Cluster.Silo.Grains;
 
 /// <summary>
-/// Serves each worker its slice of each step from the memory-mapped token shards and builds the
-/// next step's slice for the same worker in the background, so a worker asking for step s+1 finds
-/// it ready. Only the silo holding the prepared directory needs the data.
+/// Serves each worker its slice of each step from the memory-mapped token shards (or a
+/// fine-tuning run's encoded examples), built when asked: each worker asks for step s+1 while it
+/// computes step s. Only the silo holding the prepared directory needs the data.
 /// </summary>
 [Orleans.Placement.PreferLocalPlacement] // next to the coordinator that opens it: the silo that can read the run's data
-public sealed class DataGrain(ILogger<DataGrain> log) : Grain, IDataGrain, IDisposable
+public sealed class DataGrain : Grain, IDataGrain, IDisposable
 {
-    private readonly SlicesAhead ahead = new(log);
     private DataPlan? plan;
     private TokenShards? shards;
     private SequenceSampler? sampler;
@@ -56,14 +54,16 @@ public sealed class DataGrain(ILogger<DataGrain> log) : Grain, IDataGrain, IDisp
             { ValTokens = shards.Val.Length });
     }
 
-    public async Task<TokenSlice> GetSlice(long step, int rank, int workers)
+    public Task<TokenSlice> GetSlice(long step, int rank, int workers)
     {
         DelayDeactivation(TimeSpan.FromHours(2)); // a CPU step of the full model can outlast the idle-collection age
         if (sampler is null) throw new InvalidOperationException($"run '{this.GetPrimaryKeyString()}': call Open with the data plan before asking for batches");
         ArgumentOutOfRangeException.ThrowIfNegative(step);
         if (workers < 1 || rank < 0 || rank >= workers)
             throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {workers} workers");
-        return await ahead.Take(step, rank, workers, s => Build(s, rank, workers));
+        // Built on demand: the worker asks for step s + 1 while it computes step s, which hides the build
+        // (a few ms); a second layer here that built ahead saved nothing measurable (docs/architecture.md).
+        return Task.FromResult(Build(step, rank, workers));
     }
 
     private TokenSlice Build(long step, int rank, int workers)
