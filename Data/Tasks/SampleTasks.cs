@@ -12,13 +12,15 @@ namespace Gpt1Cluster.Data.Tasks;
 public static class SampleTasks
 {
     /// <summary>
-    /// Writes {outDir}/{name}/train.jsonl and val.jsonl for three tasks, deterministic in <paramref name="seed"/>:
+    /// Writes {outDir}/{name}/train.jsonl and val.jsonl for four tasks, deterministic in <paramref name="seed"/>:
     /// <list type="bullet">
     /// <item>"word-order" (classification): a sentence in its original word order, label 1, or with its words shuffled, label 0; balanced.</item>
     /// <item>"next-sentence" (entailment): premise a sentence, hypothesis the sentence that follows it in the same file (label 1)
     /// or a random sentence from another file (label 0); balanced.</item>
     /// <item>"next-of-4" (multiple choice): context a sentence, choices the true next sentence and 3 random others from other
     /// files, in shuffled order; label the index of the true one.</item>
+    /// <item>"word-order-choice" (multiple choice): context a sentence's first two words, choices the rest as written and
+    /// shuffled; label the index of the written one (first in half the rows). A language model alone can answer it (zero-shot).</item>
     /// </list>
     /// Sentences (see <see cref="SentenceSplitter"/>) of 5..40 words are used. <paramref name="valFraction"/> of the corpus's
     /// files go to val, so val text is unseen. Each file is written atomically (temp file, then rename).
@@ -41,6 +43,7 @@ public static class SampleTasks
             ("word-order", TaskKind.Classification, WordOrder),
             ("next-sentence", TaskKind.Entailment, NextSentence),
             ("next-of-4", TaskKind.MultipleChoice, NextOfFour),
+            ("word-order-choice", TaskKind.MultipleChoice, WordOrderChoice),
         };
 
         var written = new List<(string, TaskKind, int, int)>();
@@ -110,18 +113,42 @@ public static class SampleTasks
             while (choices.Count < 4)
                 choices.Add(side.FromAnotherFile(file, random, [first, .. choices]));
             random.Shuffle(choices);
-            var label = choices.IndexOf(next);
-            rows.Add(json =>
-            {
-                json.WriteString("context", first);
-                json.WriteStartArray("choices");
-                foreach (var choice in choices) json.WriteStringValue(choice);
-                json.WriteEndArray();
-                json.WriteNumber("label", label);
-            });
+            rows.Add(ChoiceRow(first, choices, choices.IndexOf(next)));
         }
         return rows;
     }
+
+    /// <summary>
+    /// Word order as a choice the language model alone can make (zero-shot, §5): a sentence's first
+    /// two words as the context, the rest as written and the rest shuffled as the two choices.
+    /// </summary>
+    private static List<Action<Utf8JsonWriter>> WordOrderChoice(SampleCorpus side, SampleRandom random, int max)
+    {
+        var sentences = side.Sentences.Select(s => s.Text.Split(' '))
+            .Where(w => w.Length >= 5 && w.Skip(2).Distinct(StringComparer.Ordinal).Count() > 1)
+            .ToList();
+        random.Shuffle(sentences);
+        var rows = new List<Action<Utf8JsonWriter>>();
+        foreach (var words in sentences.Take(max))
+        {
+            string rest = string.Join(' ', words.Skip(2));
+            var choices = new List<string> { rest, Scrambled(rest, random) };
+            if (rows.Count % 2 == 1) choices.Reverse(); // the right answer first in half the rows
+            rows.Add(ChoiceRow(string.Join(' ', words.Take(2)), choices, choices.IndexOf(rest)));
+        }
+        random.Shuffle(rows);
+        return rows;
+    }
+
+    /// <summary>A multiple-choice row: its context, choices and the index of the right one.</summary>
+    private static Action<Utf8JsonWriter> ChoiceRow(string context, List<string> choices, int label) => json =>
+    {
+        json.WriteString("context", context);
+        json.WriteStartArray("choices");
+        foreach (var choice in choices) json.WriteStringValue(choice);
+        json.WriteEndArray();
+        json.WriteNumber("label", label);
+    };
 
     private static string Scrambled(string sentence, SampleRandom random)
     {

@@ -19,14 +19,14 @@ public static class FineTuneCommand
         StartCommand(), P.StatusCommand(), P.StopCommand(), P.ResumeCommand(), SampleTasksCommand(),
     };
 
-    /// <summary>`gpt1 finetune sample-tasks`: three small tasks made from the bundled sample corpus, to try fine-tuning without downloads.</summary>
+    /// <summary>`gpt1 finetune sample-tasks`: four small tasks made from the bundled sample corpus, to try fine-tuning without downloads.</summary>
     private static Command SampleTasksCommand()
     {
-        var output = new Option<string>("--out") { Description = "Folder for word-order/, next-sentence/ and next-of-4/ (train.jsonl, val.jsonl)", DefaultValueFactory = _ => System.IO.Path.Combine("runs", "sample-tasks") };
+        var output = new Option<string>("--out") { Description = "Folder for word-order/, next-sentence/, next-of-4/ and word-order-choice/ (train.jsonl, val.jsonl)", DefaultValueFactory = _ => System.IO.Path.Combine("runs", "sample-tasks") };
         var corpus = new Option<string?>("--corpus") { Description = "A folder of plain-text .txt files (default: the bundled samples/brown-fiction)" };
         var seed = Options.Seed<ulong>("Seed of the sentence picks and shuffles");
         var maxTrain = Options.Positive("--max-train", "At most this many train examples per task", 2000);
-        var command = new Command("sample-tasks", "Make three small tasks from a plain-text corpus: word-order (classification), next-sentence (entailment), next-of-4 (multiple-choice)")
+        var command = new Command("sample-tasks", "Make four small tasks from a plain-text corpus: word-order (classification), next-sentence (entailment), next-of-4 and word-order-choice (multiple-choice)")
             { output, corpus, seed, maxTrain, P.Json };
         command.SetAction(parse =>
         {
@@ -36,7 +36,7 @@ public static class FineTuneCommand
             foreach (var (name, kind, trainRows, valRows) in written)
                 Console.WriteLine(parse.GetValue(P.Json)
                     ? JsonLine.Of(new { task = name, kind = kind.ToString(), train = System.IO.Path.Combine(folder, name, "train.jsonl"), train_examples = trainRows, val_examples = valRows })
-                    : $"{name,-14} {KindName(kind),-16} {trainRows,5} train, {valRows,4} val examples  {System.IO.Path.Combine(folder, name)}");
+                    : $"{name,-18} {KindName(kind),-16} {trainRows,5} train, {valRows,4} val examples  {System.IO.Path.Combine(folder, name)}");
             return 0;
         });
         return command;

@@ -41,7 +41,7 @@ public sealed partial class SampleTasksTests(SampleTaskFiles files) : IClassFixt
     [Fact]
     public void Three_tasks_are_written_with_the_counts_they_report()
     {
-        Assert.Equal([("word-order", TaskKind.Classification), ("next-sentence", TaskKind.Entailment), ("next-of-4", TaskKind.MultipleChoice)],
+        Assert.Equal([("word-order", TaskKind.Classification), ("next-sentence", TaskKind.Entailment), ("next-of-4", TaskKind.MultipleChoice), ("word-order-choice", TaskKind.MultipleChoice)],
             files.Written.Select(t => (t.Name, t.Kind)));
         foreach (var (name, _, train, val) in files.Written)
         {
@@ -85,6 +85,22 @@ public sealed partial class SampleTasksTests(SampleTaskFiles files) : IClassFixt
         var leaked = files.Read(task, "val").SelectMany(r => r.Inputs).Where(train.Contains).ToList();
 
         Assert.Empty(leaked);
+    }
+
+    [Fact]
+    public void Word_order_choice_offers_the_rest_of_a_real_sentence_and_a_shuffle_of_it_with_the_answer_on_either_side()
+    {
+        var corpus = Corpus.Value;
+        var rows = files.Read("word-order-choice", "train");
+        foreach (var row in rows.Take(100))
+        {
+            int label = int.Parse(row.Label);
+            Assert.Contains(row.Inputs[0] + " " + row.Inputs[1 + label], corpus, StringComparison.Ordinal);
+            var written = row.Inputs[1 + label].Split(' ').Order(StringComparer.Ordinal);
+            Assert.Equal(written, row.Inputs[2 - label].Split(' ').Order(StringComparer.Ordinal)); // the same words, another order
+            Assert.NotEqual(row.Inputs[1], row.Inputs[2]);
+        }
+        Assert.InRange(rows.Count(r => r.Label == "0"), rows.Count / 2, rows.Count / 2 + 1);
     }
 
     [Fact]
