@@ -14,7 +14,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task Launch()
     {
-        record.State = new RunRecord { Request = request, Active = true, LastStep = step, Generation = generation };
+        record.State = new RunRecord { Request = plan!.Request, Active = true, LastStep = step, Generation = generation };
         await record.WriteStateAsync();
         remembered.Restart();
         await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));

@@ -87,7 +87,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task<bool> Recover(Exception failure, int failuresInARow)
     {
-        var run = request!;
+        var run = plan!.Request;
         recoveries++;
         Metrics.Recovered(failure);
         long failedStep = step + 1;
@@ -156,7 +156,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task<bool> AdmitNewWorkers()
     {
-        var run = request!;
+        var run = plan!.Request;
         if (run.CheckpointDir is null) return true;
         var found = await Discover(run.MaxWorkers);
         bool complete = Roster.SilentSilos == 0;
@@ -174,7 +174,7 @@ public sealed partial class CoordinatorGrain
 
     private async Task Checkpoint()
     {
-        var run = request!;
+        var run = plan!.Request;
         var began = DateTime.UtcNow;
         string dir = run.CheckpointDir!;
         Directory.CreateDirectory(dir);
@@ -189,7 +189,7 @@ public sealed partial class CoordinatorGrain
         {
             Request = run,
             Step = step,
-            Epoch = sampler!.CursorAt(step).Epoch,
+            Epoch = plan!.Sampler.CursorAt(step).Epoch,
             Tokens = tokens,
             Workers = workers.Length,
             ParamSha256 = parameters.Sha256,
@@ -211,8 +211,8 @@ public sealed partial class CoordinatorGrain
     /// <summary>Forms the worker set at a checkpoint, or at step 0 from the init seed when there is none.</summary>
     private Task FormFrom(IReadOnlyList<WorkerInfo> members, (string Folder, RunCheckpointState State)? restore) =>
         restore is var (folder, saved)
-            ? Form(members, new WorkerStart(request!.Seed, folder), saved.Step, saved.Tokens)
-            : Form(members, new WorkerStart(request!.Seed, null), 0, 0);
+            ? Form(members, new WorkerStart(plan!.Request.Seed, folder), saved.Step, saved.Tokens)
+            : Form(members, new WorkerStart(plan!.Request.Seed, null), 0, 0);
 
     /// <summary>The newest checkpoint that reads back whole; corrupt or partial ones are skipped with a warning.</summary>
     private (string Folder, RunCheckpointState State)? NewestCheckpoint(string dir)
