@@ -14,7 +14,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task Launch()
     {
-        record.State = new RunRecord { Request = plan!.Request, Active = true, LastStep = step, Generation = generation };
+        record.State = new RunRecord { Request = plan!.Request, Active = true, LastStep = step, Generation = Workers.Generation };
         await record.WriteStateAsync();
         remembered.Restart();
         await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -35,7 +35,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task<long> NextGeneration()
     {
-        generation = Math.Max(generation, record.State.Generation) + 1;
+        long generation = Workers.Advance(record.State.Generation);
         record.State = record.State with { Generation = generation };
         await record.WriteStateAsync();
         return generation;

@@ -26,11 +26,11 @@ public sealed partial class CoordinatorGrain
         var run = plan!.Request;
         var v = plan.Validation;
         var clock = Stopwatch.StartNew();
-        long gen = generation;
+        long gen = Workers.Generation;
         long s = step;
         int worth = v.StepsWorth(run.Data.GlobalBatch);
         var limit = TimeSpan.FromSeconds(run.StepTimeoutSeconds * worth);
-        var parts = await OnAll(workers, async (w, rank) =>
+        var parts = await Workers.OnAll(async (w, rank) =>
         {
             while (true) // each call waits at most ComputeWait, well under the response timeout
             {

@@ -35,9 +35,7 @@ public sealed partial class CoordinatorGrain(
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RunPlan? plan; // null until a start, resume or reactivation has planned the run
     private RunState state;
-    private IWorkerGrain[] workers = [];
-    private string[] workerKeys = [];
-    private long generation;
+    private WorkerSet? workerSet;
     private long step;
     private long tokens;
     private long tokensThisSession;
@@ -126,7 +124,7 @@ public sealed partial class CoordinatorGrain(
         StepsPerEpoch = plan?.Sampler.StepsPerEpoch ?? 0,
         Epoch = plan is null ? 0 : plan.Sampler.CursorAt(step).Epoch,
         Tokens = tokens,
-        Workers = workers.Length,
+        Workers = Workers.Count,
         TokensPerSecond = sessionClock.Elapsed.TotalSeconds > 0 ? tokensThisSession / sessionClock.Elapsed.TotalSeconds : 0,
         Last = reports.Count > 0 ? reports.Last() : null,
         LastCheckpoint = lastCheckpoint,
@@ -134,9 +132,9 @@ public sealed partial class CoordinatorGrain(
         ParamL2 = digest?.L2,
         ParamSha256 = digest?.Sha256,
         Recoveries = recoveries,
-        Generation = generation,
+        Generation = Workers.Generation,
         LastEvent = lastEvent,
-        WorkerKeys = workerKeys,
+        WorkerKeys = Workers.Keys,
         SittingOut = Roster.SittingOut,
         LastRecovery = lastRecovery,
         ValLoss = valLoss,
@@ -193,6 +191,8 @@ public sealed partial class CoordinatorGrain(
 
     private WorkerRoster Roster => roster ??= new WorkerRoster(GrainFactory, membership, log);
 
+    private WorkerSet Workers => workerSet ??= new WorkerSet(Roster, log, RunId);
+
     private Task<List<WorkerInfo>> Discover(int maxWorkers) =>
         Roster.Discover(maxWorkers, plan?.Request.StepTimeoutSeconds ?? PretrainRequest.DefaultStepTimeoutSeconds);
 
@@ -204,20 +204,8 @@ public sealed partial class CoordinatorGrain(
         var peers = members.Select(m => GrainFactory.GetGrain<IWorkerGrain>(m.Key)).ToArray();
         var endpoints = members.Select(m => m.DataEndpoint).ToArray();
         var key = PeerCredentials.NewKey(); // this generation's only: a worker left out, or an older generation's, cannot prove it
-        await AbortAll(peers, $"generation {gen} is forming"); // a worker still waiting in an older step (its coordinator died) lets go
-        try
-        {
-            await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints, key)
-                { FineTune = run.FineTune }));
-        }
-        catch
-        {
-            LetGo(peers); // those that joined would hold their replicas until idle collection
-            throw;
-        }
-        LetGo(workers.Where(w => !members.Any(m => m.Key == w.GetPrimaryKeyString())));
-        workers = peers;
-        workerKeys = peers.Select(w => w.GetPrimaryKeyString()).ToArray();
+        await Workers.Form(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints, key)
+            { FineTune = run.FineTune }));
         Metrics.Formed(peers.Length, atStep, tokensAtStep);
         step = atStep;
         tokens = tokensAtStep;
@@ -261,7 +249,7 @@ public sealed partial class CoordinatorGrain(
                 failedAt = Math.Max(failedAt, step);
                 if (!await Recover(e, failuresInARow))
                 {
-                    await LeaveAll();
+                    await Workers.LeaveAll();
                     await Retire();
                     return;
                 }
@@ -271,7 +259,7 @@ public sealed partial class CoordinatorGrain(
         {
             await ValidateAtEnd();
             if (run.CheckpointDir is not null && lastCheckpointStep != step) await Checkpoint();
-            digest = await workers[0].Digest(generation);
+            digest = await Workers.Members[0].Digest(Workers.Generation);
             DrawLoss();
             state = step >= stopAt ? RunState.Finished : RunState.Stopped;
             lastEvent = state == RunState.Finished ? $"finished at step {step}" : $"stopped at step {step}";
@@ -280,7 +268,7 @@ public sealed partial class CoordinatorGrain(
         {
             Fail($"could not finish cleanly: {e.Message}");
         }
-        await LeaveAll();
+        await Workers.LeaveAll();
         await Retire();
         Changed();
     }
@@ -292,11 +280,11 @@ public sealed partial class CoordinatorGrain(
         var cursor = plan.Sampler.CursorAt(step);
         long examples = plan.Sampler.GetGlobalBatch(cursor).Length;
         long globalTokens = run.FineTune is null ? examples * run.Data.Context : examples; // what the loss sums are divided by: tokens, or a task's examples
-        long gen = generation;
+        long gen = Workers.Generation;
         long s = step;
         var limit = TimeSpan.FromSeconds(run.StepTimeoutSeconds);
-        var exchanging = new bool[workers.Length]; // as of each worker's last answer
-        var computed = await OnAll(workers, async (w, rank) =>
+        var exchanging = new bool[Workers.Count]; // as of each worker's last answer
+        var computed = await Workers.OnAll(async (w, rank) =>
         {
             while (true) // each call waits at most ComputeWait, well under the response timeout
             {
@@ -327,12 +315,12 @@ public sealed partial class CoordinatorGrain(
             throw new ArithmeticException($"step {s + 1}: the loss or gradient is not finite (loss sum {lossSum}, |g|² {squared})");
         double lr = plan.Schedule.At(s + 1);
         double clip = GradientClip.Factor(squared, run.Optimizer.GradClip);
-        var updates = await OnAll(workers, (w, _) => w.Update(gen, s, lr, clip));
+        var updates = await Workers.OnAll((w, _) => w.Update(gen, s, lr, clip));
         step = s + 1;
         tokens += stepTokens;
         tokensThisSession += stepTokens;
         long per = run.FineTune is null ? Math.Max(1, stepTokens) : Math.Max(1, examples); // the loss is per token, or per example
-        return new StepReport(step, cursor.Epoch, lossSum / per, lr, Math.Sqrt(squared), stepTokens, workers.Length,
+        return new StepReport(step, cursor.Epoch, lossSum / per, lr, Math.Sqrt(squared), stepTokens, Workers.Count,
             clock.Elapsed.TotalSeconds, computed.Max(c => c.ComputeSeconds), computed.Max(c => c.DataWaitSeconds),
             computed.Max(c => c.ReduceSeconds), updates.Max())
             { TaskLoss = run.FineTune is null ? null : taskSum / per, LmLoss = run.FineTune is null ? null : lmSum / per };
