@@ -68,7 +68,8 @@ public sealed partial class CoordinatorGrain
                 var restore = NewestCheckpoint(run.CheckpointDir!);
                 if (restore is var (folder, state))
                 {
-                    (lastCheckpoint, lastCheckpointStep, step, tokens) = (folder, state.Step, state.Step, state.Tokens); // what a status shows meanwhile
+                    Checkpoints.ResumedFrom(folder, state.Step); // what a status shows meanwhile
+                    (step, tokens) = (state.Step, state.Tokens);
                     (valLoss, valStep) = (state.ValLoss, state.ValStep);
                     lastRecovery = lastRecovery! with { ResumedFromStep = state.Step };
                 }

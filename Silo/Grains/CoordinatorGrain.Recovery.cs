@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Gpt1Cluster.Silo.Grains;
 
-/// <summary>Checkpoints and changes in the worker set.</summary>
+/// <summary>Recovery: what a failed step's evidence decides, re-forming the worker set at a checkpoint, and admitting new workers.</summary>
 public sealed partial class CoordinatorGrain
 {
     private const int MaxFailuresInARow = 10;
@@ -38,7 +38,7 @@ public sealed partial class CoordinatorGrain
                 string why = failed.Outcomes.FirstOrDefault(o => o.End == CallEnd.Input) is { } input
                     ? $"step {failedStep}'s input is bad, so no worker is at fault: {input.Message}"
                     : $"every worker failed step {failedStep} on its own, so the cause is the step (its data or the configuration), not the workers: {failure.Message}";
-                Fail($"{why}. The last checkpoint is kept ({lastCheckpoint ?? "none yet"}); fix the cause, then `gpt1 pretrain resume --run {RunId}`");
+                Fail($"{why}. The last checkpoint is kept ({Checkpoints.Last ?? "none yet"}); fix the cause, then `gpt1 pretrain resume --run {RunId}`");
                 return false;
             }
             retriedAt = verdict.Retry ? step : -1;
@@ -90,7 +90,7 @@ public sealed partial class CoordinatorGrain
         bool complete = Roster.SilentSilos == 0;
         var keys = found.Select(w => w.Key).ToArray();
         if (keys.Length <= Workers.Count || keys.SequenceEqual(Workers.Keys)) return complete;
-        if (lastCheckpointStep != step) await Checkpoint();
+        if (Checkpoints.LastStep != step) await Checkpoint();
         var written = NewestCheckpoint(run.CheckpointDir)
             ?? throw new InvalidDataException($"the checkpoint just written to {run.CheckpointDir} does not read back; not admitting new workers");
         int before = Workers.Count;
@@ -100,40 +100,25 @@ public sealed partial class CoordinatorGrain
         return complete;
     }
 
+    /// <summary>Checkpoints the run at this step boundary: each worker saves its shards, the store completes the checkpoint.</summary>
     private async Task Checkpoint()
     {
         var run = plan!.Request;
-        var began = DateTime.UtcNow;
-        string dir = run.CheckpointDir!;
-        Directory.CreateDirectory(dir);
-        string folder = Path.Combine(dir, RunCheckpoint.FolderName(step));
-        string temp = folder + ".tmp";
-        foreach (var stale in Directory.EnumerateDirectories(dir, "step-*.tmp")) // left by a crash; never complete
-            Directory.Delete(stale, recursive: true);
         long gen = Workers.Generation;
-        var files = (await Workers.OnAll((w, _) => w.SaveShard(gen, temp))).SelectMany(f => f).ToArray();
-        var parameters = files.Single(f => f.Name == "params.bin");
-        var saved = new RunCheckpointState
+        var at = new RunCheckpointState
         {
             Request = run,
             Step = step,
-            Epoch = plan!.Sampler.CursorAt(step).Epoch,
+            Epoch = plan.Sampler.CursorAt(step).Epoch,
             Tokens = tokens,
             Workers = Workers.Count,
-            ParamSha256 = parameters.Sha256,
-            Files = files,
+            ParamSha256 = "",
+            Files = [],
             ValLoss = valLoss,
             ValStep = valStep,
         };
-        var model = new CheckpointInfo(ModelCheckpoint.FormatVersion, step, run.TokenizerHash, run.TokenizerDir, parameters.Bytes / 4, parameters.Sha256);
-        RunCheckpoint.WriteState(temp, saved, model);
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        Directory.Move(temp, folder);
-        lastCheckpoint = folder;
-        lastCheckpointStep = step;
-        Metrics.Checkpointed(step, DateTime.UtcNow - began);
-        foreach (var old in RunCheckpoint.Candidates(dir).Skip(KeepCheckpoints))
-            Directory.Delete(old, recursive: true);
+        var took = await Checkpoints.Write(run.CheckpointDir!, at, async temp => (await Workers.OnAll((w, _) => w.SaveShard(gen, temp))).SelectMany(f => f).ToArray());
+        Metrics.Checkpointed(step, took);
     }
 
     /// <summary>Forms the worker set at a checkpoint, or at step 0 from the init seed when there is none.</summary>
@@ -142,23 +127,8 @@ public sealed partial class CoordinatorGrain
             ? Form(members, new WorkerStart(plan!.Request.Seed, folder), saved.Step, saved.Tokens)
             : Form(members, new WorkerStart(plan!.Request.Seed, null), 0, 0);
 
-    /// <summary>The newest checkpoint that reads back whole; corrupt or partial ones are skipped with a warning.</summary>
-    private (string Folder, RunCheckpointState State)? NewestCheckpoint(string dir)
-    {
-        foreach (var folder in RunCheckpoint.Candidates(dir))
-        {
-            try
-            {
-                return (folder, RunCheckpoint.Read(folder));
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException or System.Text.Json.JsonException)
-            {
-                lastEvent = $"skipped checkpoint {folder}: {e.Message}";
-                log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
-            }
-        }
-        return null;
-    }
+    /// <summary>The newest checkpoint that reads back whole; a skipped one becomes the last event.</summary>
+    private (string Folder, RunCheckpointState State)? NewestCheckpoint(string dir) => Checkpoints.Newest(dir, skipped => lastEvent = skipped);
 
     private void Fail(string message)
     {

@@ -24,7 +24,6 @@ public sealed partial class CoordinatorGrain(
     ILocalSiloDetails silo,
     ILogger<CoordinatorGrain> log) : Grain, ICoordinatorGrain, IRemindable
 {
-    private const int KeepCheckpoints = 3;
     private const int ReportsKept = 500;
     private static readonly TimeSpan ComputeWait = TimeSpan.FromSeconds(15);
 
@@ -41,8 +40,7 @@ public sealed partial class CoordinatorGrain(
     private long tokensThisSession;
     private readonly Stopwatch sessionClock = new();
     private bool stopRequested;
-    private string? lastCheckpoint;
-    private long lastCheckpointStep = -1;
+    private CheckpointStore? checkpointStore;
     private string? error;
     private ParameterDigest? digest;
     private int recoveries;
@@ -106,8 +104,7 @@ public sealed partial class CoordinatorGrain(
         var found = await Discover(resumed.MaxWorkers);
         RequireWorkers(found.Count, resumed.MinWorkers);
         await Form(found, new WorkerStart(resumed.Seed, folder), saved.Step, saved.Tokens);
-        lastCheckpoint = folder;
-        lastCheckpointStep = saved.Step;
+        Checkpoints.ResumedFrom(folder, saved.Step);
         (valLoss, valStep) = (saved.ValLoss, saved.ValStep);
         lastEvent = (lastEvent is { } skipped && skipped.StartsWith("skipped", StringComparison.Ordinal) ? skipped + "; " : "")
             + $"resumed from {folder} with {found.Count} worker(s)";
@@ -127,7 +124,7 @@ public sealed partial class CoordinatorGrain(
         Workers = Workers.Count,
         TokensPerSecond = sessionClock.Elapsed.TotalSeconds > 0 ? tokensThisSession / sessionClock.Elapsed.TotalSeconds : 0,
         Last = reports.Count > 0 ? reports.Last() : null,
-        LastCheckpoint = lastCheckpoint,
+        LastCheckpoint = Checkpoints.Last,
         Error = error,
         ParamL2 = digest?.L2,
         ParamSha256 = digest?.Sha256,
@@ -192,6 +189,8 @@ public sealed partial class CoordinatorGrain(
     private WorkerRoster Roster => roster ??= new WorkerRoster(GrainFactory, membership, log);
 
     private WorkerSet Workers => workerSet ??= new WorkerSet(Roster, log, RunId);
+
+    private CheckpointStore Checkpoints => checkpointStore ??= new CheckpointStore(log, RunId);
 
     private Task<List<WorkerInfo>> Discover(int maxWorkers) =>
         Roster.Discover(maxWorkers, plan?.Request.StepTimeoutSeconds ?? PretrainRequest.DefaultStepTimeoutSeconds);
@@ -258,7 +257,7 @@ public sealed partial class CoordinatorGrain(
         try
         {
             await ValidateAtEnd();
-            if (run.CheckpointDir is not null && lastCheckpointStep != step) await Checkpoint();
+            if (run.CheckpointDir is not null && Checkpoints.LastStep != step) await Checkpoint();
             digest = await Workers.Members[0].Digest(Workers.Generation);
             DrawLoss();
             state = step >= stopAt ? RunState.Finished : RunState.Stopped;
