@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Gpt1Cluster.Contracts.Data;
-using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
-using Gpt1Cluster.Data.Sampling;
 using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Training;
 using Gpt1Cluster.Silo.Workers;
@@ -29,18 +27,18 @@ public sealed partial class CoordinatorGrain(
 
     private readonly Queue<StepReport> reports = new();
     private WorkerRoster? roster;
+    private WorkerSet? workerSet;
+    private CheckpointStore? checkpointStore;
     private long retriedAt = -1; // the step boundary last retried with every worker (the evidence blamed nobody)
     private RecoveryReport? lastRecovery;
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RunPlan? plan; // null until a start, resume or reactivation has planned the run
     private RunState state;
-    private WorkerSet? workerSet;
     private long step;
     private long tokens;
     private long tokensThisSession;
     private readonly Stopwatch sessionClock = new();
     private bool stopRequested;
-    private CheckpointStore? checkpointStore;
     private string? error;
     private ParameterDigest? digest;
     private int recoveries;

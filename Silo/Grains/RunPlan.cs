@@ -2,7 +2,6 @@ using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
 using Gpt1Cluster.Data.Sampling;
-using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Training;
 
 namespace Gpt1Cluster.Silo.Grains;
