@@ -14,7 +14,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task Launch()
     {
-        record.State = new RunRecord { Request = request, Active = true, LastStep = step, Generation = generation };
+        record.State = new RunRecord { Request = plan!.Request, Active = true, LastStep = step, Generation = Workers.Generation };
         await record.WriteStateAsync();
         remembered.Restart();
         await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -35,7 +35,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task<long> NextGeneration()
     {
-        generation = Math.Max(generation, record.State.Generation) + 1;
+        long generation = Workers.Advance(record.State.Generation);
         record.State = record.State with { Generation = generation };
         await record.WriteStateAsync();
         return generation;
@@ -68,7 +68,8 @@ public sealed partial class CoordinatorGrain
                 var restore = NewestCheckpoint(run.CheckpointDir!);
                 if (restore is var (folder, state))
                 {
-                    (lastCheckpoint, lastCheckpointStep, step, tokens) = (folder, state.Step, state.Step, state.Tokens); // what a status shows meanwhile
+                    Checkpoints.ResumedFrom(folder, state.Step); // what a status shows meanwhile
+                    (step, tokens) = (state.Step, state.Tokens);
                     (valLoss, valStep) = (state.ValLoss, state.ValStep);
                     lastRecovery = lastRecovery! with { ResumedFromStep = state.Step };
                 }

@@ -14,7 +14,7 @@ public sealed partial class CoordinatorGrain
 
     private void AppendHistory(LossPoint point)
     {
-        if (request?.CheckpointDir is not string dir) return;
+        if (plan?.Request.CheckpointDir is not string dir) return;
         try
         {
             LossHistory.Append(dir, point);
@@ -28,7 +28,7 @@ public sealed partial class CoordinatorGrain
     /// <summary>Draws loss.png at the end of a run.</summary>
     private void DrawLoss()
     {
-        if (request?.CheckpointDir is not string dir) return;
+        if (plan?.Request.CheckpointDir is not string dir) return;
         try
         {
             lossPlot = LossPlot.Write(dir, LossHistory.Read(dir), $"run {RunId}") ?? lossPlot;
@@ -41,7 +41,7 @@ public sealed partial class CoordinatorGrain
 
     public Task<string> Plot()
     {
-        string dir = (request ?? record.State.Request)?.CheckpointDir
+        string dir = (plan?.Request ?? record.State.Request)?.CheckpointDir
             ?? throw new InvalidOperationException($"run '{RunId}' has no checkpoint dir, so no loss history to plot");
         lossPlot = LossPlot.Write(dir, LossHistory.Read(dir), $"run {RunId}")
             ?? throw new InvalidOperationException($"run '{RunId}' has no loss history yet in {LossHistory.PathIn(dir)} (it is written after every update)");

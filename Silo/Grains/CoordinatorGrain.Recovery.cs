@@ -4,82 +4,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Gpt1Cluster.Silo.Grains;
 
-/// <summary>Checkpoints and changes in the worker set.</summary>
+/// <summary>Recovery: what a failed step's evidence decides, re-forming the worker set at a checkpoint, and admitting new workers.</summary>
 public sealed partial class CoordinatorGrain
 {
     private const int MaxFailuresInARow = 10;
-    private static readonly TimeSpan WatchEvery = TimeSpan.FromSeconds(1); // a call pending longer: is its worker's process still there?
-    private static readonly TimeSpan EvidenceGrace = TimeSpan.FromSeconds(3); // told to abort, live workers answer in milliseconds
-
-    /// <summary>
-    /// Calls every worker; the moment one fails, tells the others to abandon the step (their waits
-    /// for the lost peer's chunks fail at once), gives them a moment to answer, and throws how each
-    /// call ended: the evidence <see cref="BlameRule"/> weighs.
-    /// </summary>
-    private async Task<T[]> OnAll<T>(IWorkerGrain[] members, Func<IWorkerGrain, int, Task<T>> call)
-    {
-        var tasks = members.Select((w, rank) =>
-        {
-            string key = w.GetPrimaryKeyString();
-            return WorkerLiveness.Watch(call(w, rank), Roster.DataEndpointOf(key), key, WatchEvery);
-        }).ToArray();
-        var pending = new List<Task>(tasks);
-        while (pending.Count > 0)
-        {
-            var done = await Task.WhenAny(pending);
-            pending.Remove(done);
-            if (done.IsCompletedSuccessfully) continue;
-            var noticed = DateTime.UtcNow;
-            var cause = done.Exception?.InnerException ?? new TaskCanceledException();
-            int rank = cause is StepTimeoutException timeout ? timeout.Rank : Array.IndexOf(tasks, done);
-            string reason = $"worker {members[rank].GetPrimaryKeyString()} (rank {rank}) failed: {cause.Message}";
-            _ = AbortAll(members, reason); // not awaited: the answers that matter are the calls' own (a dead worker's abort is never answered)
-            try
-            {
-                // the others' waits fail at once; a dead worker's call or one stuck in its own compute is
-                // not waited for: the probe that follows tells whether it is alive
-                await Task.WhenAll(pending.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Current))).WaitAsync(EvidenceGrace);
-            }
-            catch (TimeoutException)
-            {
-            }
-            foreach (var late in tasks.Where(t => !t.IsCompleted))
-                _ = late.ContinueWith(t => t.Exception, TaskScheduler.Default); // observed: a late failure adds nothing now
-            throw new StepFailedException(reason, Outcomes(members, tasks), cause) { NoticedAtUtc = noticed };
-        }
-        return tasks.Select(t => t.Result).ToArray();
-    }
-
-    /// <summary>How each call ended. A step timeout is the own failure of the worker it names; the others only noticed it.</summary>
-    private static WorkerOutcome[] Outcomes(IWorkerGrain[] members, Task[] tasks)
-    {
-        var culprits = tasks.Select(t => (t.Exception?.InnerException as StepTimeoutException)?.Rank).OfType<int>().ToHashSet();
-        return tasks.Select((t, rank) =>
-        {
-            string key = members[rank].GetPrimaryKeyString();
-            var error = t.Exception?.InnerException;
-            if (culprits.Contains(rank))
-                return new WorkerOutcome(rank, key, CallEnd.Own, error?.Message ?? "still in its own forward or backward past the step timeout");
-            return t.IsCompletedSuccessfully ? new WorkerOutcome(rank, key, CallEnd.Succeeded, "")
-                : error is StepTimeoutException timeout ? new WorkerOutcome(rank, key, CallEnd.Aborted, $"waited on rank {timeout.Rank}")
-                : t.IsCompleted ? WorkerOutcome.Of(rank, key, error ?? new TaskCanceledException())
-                : new WorkerOutcome(rank, key, CallEnd.NoAnswer, "");
-        }).ToArray();
-    }
-
-    private Task OnAll(IWorkerGrain[] members, Func<IWorkerGrain, int, Task> call) =>
-        OnAll(members, async (w, rank) =>
-        {
-            await call(w, rank);
-            return true;
-        });
-
-    /// <summary>Tells every worker to abandon the generation's waits; waits a little for the answers and warns of each worker it did not reach.</summary>
-    private Task AbortAll(IWorkerGrain[] members, string reason)
-    {
-        long gen = generation;
-        return WorkerAborts.Tell(members.Select(w => w.GetPrimaryKeyString()).ToArray(), rank => members[rank].Abort(gen, reason), EvidenceGrace, log, RunId, gen);
-    }
 
     /// <summary>
     /// Re-forms the run at the last checkpoint without the workers the evidence blames (or with
@@ -87,7 +15,7 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task<bool> Recover(Exception failure, int failuresInARow)
     {
-        var run = request!;
+        var run = plan!.Request;
         recoveries++;
         Metrics.Recovered(failure);
         long failedStep = step + 1;
@@ -110,7 +38,7 @@ public sealed partial class CoordinatorGrain
                 string why = failed.Outcomes.FirstOrDefault(o => o.End == CallEnd.Input) is { } input
                     ? $"step {failedStep}'s input is bad, so no worker is at fault: {input.Message}"
                     : $"every worker failed step {failedStep} on its own, so the cause is the step (its data or the configuration), not the workers: {failure.Message}";
-                Fail($"{why}. The last checkpoint is kept ({lastCheckpoint ?? "none yet"}); fix the cause, then `gpt1 pretrain resume --run {RunId}`");
+                Fail($"{why}. The last checkpoint is kept ({Checkpoints.Last ?? "none yet"}); fix the cause, then `gpt1 pretrain resume --run {RunId}`");
                 return false;
             }
             retriedAt = verdict.Retry ? step : -1;
@@ -118,7 +46,7 @@ public sealed partial class CoordinatorGrain
             decision = verdict.Decision;
             log.LogWarning("Run {Run}: step {Step} failed; {Decision}. Evidence: {Evidence}", RunId, failedStep, decision, verdict.Evidence);
         }
-        lastRecovery = new RecoveryReport(failedStep, failure.Message, decision, noticed, step, workers.Length, null, null);
+        lastRecovery = new RecoveryReport(failedStep, failure.Message, decision, noticed, step, Workers.Count, null, null);
         try
         {
             var survivors = await Discover(run.MaxWorkers);
@@ -156,108 +84,51 @@ public sealed partial class CoordinatorGrain
     /// </summary>
     private async Task<bool> AdmitNewWorkers()
     {
-        var run = request!;
+        var run = plan!.Request;
         if (run.CheckpointDir is null) return true;
         var found = await Discover(run.MaxWorkers);
         bool complete = Roster.SilentSilos == 0;
         var keys = found.Select(w => w.Key).ToArray();
-        if (keys.Length <= workerKeys.Length || keys.SequenceEqual(workerKeys)) return complete;
-        if (lastCheckpointStep != step) await Checkpoint();
+        if (keys.Length <= Workers.Count || keys.SequenceEqual(Workers.Keys)) return complete;
+        if (Checkpoints.LastStep != step) await Checkpoint();
         var written = NewestCheckpoint(run.CheckpointDir)
             ?? throw new InvalidDataException($"the checkpoint just written to {run.CheckpointDir} does not read back; not admitting new workers");
-        int before = workerKeys.Length;
+        int before = Workers.Count;
         await FormFrom(found, written);
         lastEvent = $"{keys.Length - before} worker(s) joined; {keys.Length} from step {step}";
         log.LogInformation("Run {Run}: {Event}", RunId, lastEvent);
         return complete;
     }
 
+    /// <summary>Checkpoints the run at this step boundary: each worker saves its shards, the store completes the checkpoint.</summary>
     private async Task Checkpoint()
     {
-        var run = request!;
-        var began = DateTime.UtcNow;
-        string dir = run.CheckpointDir!;
-        Directory.CreateDirectory(dir);
-        string folder = Path.Combine(dir, RunCheckpoint.FolderName(step));
-        string temp = folder + ".tmp";
-        foreach (var stale in Directory.EnumerateDirectories(dir, "step-*.tmp")) // left by a crash; never complete
-            Directory.Delete(stale, recursive: true);
-        long gen = generation;
-        var files = (await OnAll(workers, (w, _) => w.SaveShard(gen, temp))).SelectMany(f => f).ToArray();
-        var parameters = files.Single(f => f.Name == "params.bin");
-        var saved = new RunCheckpointState
+        var run = plan!.Request;
+        long gen = Workers.Generation;
+        var at = new RunCheckpointState
         {
             Request = run,
             Step = step,
-            Epoch = sampler!.CursorAt(step).Epoch,
+            Epoch = plan.Sampler.CursorAt(step).Epoch,
             Tokens = tokens,
-            Workers = workers.Length,
-            ParamSha256 = parameters.Sha256,
-            Files = files,
+            Workers = Workers.Count,
+            ParamSha256 = "",
+            Files = [],
             ValLoss = valLoss,
             ValStep = valStep,
         };
-        var model = new CheckpointInfo(ModelCheckpoint.FormatVersion, step, run.TokenizerHash, run.TokenizerDir, parameters.Bytes / 4, parameters.Sha256);
-        RunCheckpoint.WriteState(temp, saved, model);
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        Directory.Move(temp, folder);
-        lastCheckpoint = folder;
-        lastCheckpointStep = step;
-        Metrics.Checkpointed(step, DateTime.UtcNow - began);
-        foreach (var old in RunCheckpoint.Candidates(dir).Skip(KeepCheckpoints))
-            Directory.Delete(old, recursive: true);
+        var took = await Checkpoints.Write(run.CheckpointDir!, at, async temp => (await Workers.OnAll((w, _) => w.SaveShard(gen, temp))).SelectMany(f => f).ToArray());
+        Metrics.Checkpointed(step, took);
     }
 
     /// <summary>Forms the worker set at a checkpoint, or at step 0 from the init seed when there is none.</summary>
     private Task FormFrom(IReadOnlyList<WorkerInfo> members, (string Folder, RunCheckpointState State)? restore) =>
         restore is var (folder, saved)
-            ? Form(members, new WorkerStart(request!.Seed, folder), saved.Step, saved.Tokens)
-            : Form(members, new WorkerStart(request!.Seed, null), 0, 0);
+            ? Form(members, new WorkerStart(plan!.Request.Seed, folder), saved.Step, saved.Tokens)
+            : Form(members, new WorkerStart(plan!.Request.Seed, null), 0, 0);
 
-    /// <summary>The newest checkpoint that reads back whole; corrupt or partial ones are skipped with a warning.</summary>
-    private (string Folder, RunCheckpointState State)? NewestCheckpoint(string dir)
-    {
-        foreach (var folder in RunCheckpoint.Candidates(dir))
-        {
-            try
-            {
-                return (folder, RunCheckpoint.Read(folder));
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException or System.Text.Json.JsonException)
-            {
-                lastEvent = $"skipped checkpoint {folder}: {e.Message}";
-                log.LogWarning("Run {Run}: {Event}", RunId, lastEvent);
-            }
-        }
-        return null;
-    }
-
-    /// <summary>Frees the replicas (best effort: a lost worker has nothing to free); a resume joins them again.</summary>
-    private async Task LeaveAll()
-    {
-        try
-        {
-            long gen = generation;
-            await Task.WhenAll(workers.Select(w => w.Leave(RunId, gen))).WaitAsync(WorkerRoster.ProbeTimeout);
-        }
-        catch (Exception e)
-        {
-            log.LogInformation("Run {Run}: not every worker could be released ({Error})", RunId, e.Message);
-        }
-    }
-
-    /// <summary>
-    /// Workers the new generation left out (sitting out, or gone), or joined by a form that failed,
-    /// free their replicas; not waited for: a dead one never answers, and a live one answers once
-    /// its abandoned step has let go. A release carries the generation it was decided in, so one
-    /// that arrives after the worker joined a newer generation does nothing.
-    /// </summary>
-    private void LetGo(IEnumerable<IWorkerGrain> left)
-    {
-        long gen = generation;
-        foreach (var w in left)
-            _ = w.Leave(RunId, gen).WaitAsync(TimeSpan.FromMinutes(1)).ContinueWith(t => t.Exception, TaskScheduler.Default);
-    }
+    /// <summary>The newest checkpoint that reads back whole; a skipped one becomes the last event.</summary>
+    private (string Folder, RunCheckpointState State)? NewestCheckpoint(string dir) => Checkpoints.Newest(dir, skipped => lastEvent = skipped);
 
     private void Fail(string message)
     {

@@ -13,25 +13,24 @@ namespace Gpt1Cluster.Silo.Grains;
 /// </summary>
 public sealed partial class CoordinatorGrain
 {
-    private RunValidation? validation;
     private double? valLoss;
     private long? valStep;
     private long validatedAt = -1; // the step this session last measured at (a resumed run measures its end again, with its new workers)
 
     /// <summary>Whether the validation is due at this step boundary (<paramref name="ending"/>: the run ends or stops here).</summary>
     private bool ValidationDue(bool ending) =>
-        validation is { Enabled: true } v && validatedAt != step && (ending || step % v.Every == 0);
+        plan?.Validation is { Enabled: true } v && validatedAt != step && (ending || step % v.Every == 0);
 
     private async Task<double> Validate()
     {
-        var run = request!;
-        var v = validation!;
+        var run = plan!.Request;
+        var v = plan.Validation;
         var clock = Stopwatch.StartNew();
-        long gen = generation;
+        long gen = Workers.Generation;
         long s = step;
         int worth = v.StepsWorth(run.Data.GlobalBatch);
         var limit = TimeSpan.FromSeconds(run.StepTimeoutSeconds * worth);
-        var parts = await OnAll(workers, async (w, rank) =>
+        var parts = await Workers.OnAll(async (w, rank) =>
         {
             while (true) // each call waits at most ComputeWait, well under the response timeout
             {

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Gpt1Cluster.Contracts.Data;
-using Gpt1Cluster.Contracts.Model;
 using Gpt1Cluster.Contracts.Training;
-using Gpt1Cluster.Data.Sampling;
 using Gpt1Cluster.Silo.Hosting;
 using Gpt1Cluster.Silo.Training;
 using Gpt1Cluster.Silo.Workers;
@@ -24,30 +22,23 @@ public sealed partial class CoordinatorGrain(
     ILocalSiloDetails silo,
     ILogger<CoordinatorGrain> log) : Grain, ICoordinatorGrain, IRemindable
 {
-    private const int KeepCheckpoints = 3;
     private const int ReportsKept = 500;
     private static readonly TimeSpan ComputeWait = TimeSpan.FromSeconds(15);
 
     private readonly Queue<StepReport> reports = new();
     private WorkerRoster? roster;
+    private WorkerSet? workerSet;
+    private CheckpointStore? checkpointStore;
     private long retriedAt = -1; // the step boundary last retried with every worker (the evidence blamed nobody)
     private RecoveryReport? lastRecovery;
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private PretrainRequest? request;
+    private RunPlan? plan; // null until a start, resume or reactivation has planned the run
     private RunState state;
-    private SequenceSampler? sampler;
-    private LearningRateSchedule? schedule;
-    private IWorkerGrain[] workers = [];
-    private string[] workerKeys = [];
-    private long generation;
     private long step;
-    private long stopAt;
     private long tokens;
     private long tokensThisSession;
     private readonly Stopwatch sessionClock = new();
     private bool stopRequested;
-    private string? lastCheckpoint;
-    private long lastCheckpointStep = -1;
     private string? error;
     private ParameterDigest? digest;
     private int recoveries;
@@ -64,7 +55,7 @@ public sealed partial class CoordinatorGrain(
 
     private void RequireNew()
     {
-        if (request is not null || record.State.Request is not null)
+        if (plan is not null || record.State.Request is not null)
             throw new InvalidOperationException($"run '{RunId}' already exists ({state}); choose another --run id, or `gpt1 pretrain resume --run {RunId}` to continue it");
     }
 
@@ -85,7 +76,7 @@ public sealed partial class CoordinatorGrain(
         }
         catch
         {
-            this.request = null; // a start that failed leaves the run id free
+            plan = null; // a start that failed leaves the run id free
             throw;
         }
         await Launch();
@@ -103,7 +94,7 @@ public sealed partial class CoordinatorGrain(
         if (saved.Request.RunId != RunId)
             throw new InvalidOperationException($"{folder} belongs to run '{saved.Request.RunId}'; resume it with --run {saved.Request.RunId}");
         var resumed = saved.Request with { CheckpointDir = checkpointDir, MinWorkers = minWorkers, MaxWorkers = maxWorkers };
-        request = null;
+        plan = null;
         stopRequested = false;
         error = null;
         digest = null;
@@ -111,8 +102,7 @@ public sealed partial class CoordinatorGrain(
         var found = await Discover(resumed.MaxWorkers);
         RequireWorkers(found.Count, resumed.MinWorkers);
         await Form(found, new WorkerStart(resumed.Seed, folder), saved.Step, saved.Tokens);
-        lastCheckpoint = folder;
-        lastCheckpointStep = saved.Step;
+        Checkpoints.ResumedFrom(folder, saved.Step);
         (valLoss, valStep) = (saved.ValLoss, saved.ValStep);
         lastEvent = (lastEvent is { } skipped && skipped.StartsWith("skipped", StringComparison.Ordinal) ? skipped + "; " : "")
             + $"resumed from {folder} with {found.Count} worker(s)";
@@ -125,21 +115,21 @@ public sealed partial class CoordinatorGrain(
         RunId = RunId,
         State = state,
         Step = step,
-        TotalSteps = stopAt,
-        StepsPerEpoch = sampler?.StepsPerEpoch ?? 0,
-        Epoch = sampler is null ? 0 : sampler.CursorAt(step).Epoch,
+        TotalSteps = plan?.StopAt ?? 0,
+        StepsPerEpoch = plan?.Sampler.StepsPerEpoch ?? 0,
+        Epoch = plan is null ? 0 : plan.Sampler.CursorAt(step).Epoch,
         Tokens = tokens,
-        Workers = workers.Length,
+        Workers = Workers.Count,
         TokensPerSecond = sessionClock.Elapsed.TotalSeconds > 0 ? tokensThisSession / sessionClock.Elapsed.TotalSeconds : 0,
         Last = reports.Count > 0 ? reports.Last() : null,
-        LastCheckpoint = lastCheckpoint,
+        LastCheckpoint = Checkpoints.Last,
         Error = error,
         ParamL2 = digest?.L2,
         ParamSha256 = digest?.Sha256,
         Recoveries = recoveries,
-        Generation = generation,
+        Generation = Workers.Generation,
         LastEvent = lastEvent,
-        WorkerKeys = workerKeys,
+        WorkerKeys = Workers.Keys,
         SittingOut = Roster.SittingOut,
         LastRecovery = lastRecovery,
         ValLoss = valLoss,
@@ -179,36 +169,11 @@ public sealed partial class CoordinatorGrain(
         return await Status();
     }
 
+    /// <summary>Plans the run afresh (a fine-tuning request is resolved first: the model from the pretrained checkpoint, its vocabulary, the context).</summary>
     private async Task Prepare(PretrainRequest run)
     {
-        if (run.FineTune is not null) run = ResolveTask(run); // the model from the pretrained checkpoint, its vocabulary, the context
-        run.Model.Validate().RequireContext(run.Data.Context);
-        run.Optimizer.Validate();
-        if (run.CheckpointDir is string checkpoints) WritableFolder.Require(checkpoints, "--checkpoint-dir", "every silo");
-        if (run.Epochs < 1) throw new ConfigException($"epochs: must be ≥ 1 (got {run.Epochs})");
-        if (!(run.StepTimeoutSeconds > 0)) throw new ConfigException($"step_timeout_seconds: must be > 0 (got {run.StepTimeoutSeconds})");
-        var info = await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data);
-        string source = run.Data.Task is { } files ? $"{files.TokenizerDir} (the task's vocabulary, with the task tokens)" : run.Data.Directory;
-        if (info.VocabSize != run.Model.VocabSize)
-            throw new ConfigException($"vocab_size: the model has {run.Model.VocabSize} tokens but {source} has {info.VocabSize}; prepare the data with the model's vocabulary or use a preset (it takes the data's size)");
-        if (run.TokenizerHash.Length > 0 && info.TokenizerHash != run.TokenizerHash)
-            throw new ConfigException($"{source} is a different vocabulary (sha256 {info.TokenizerHash[..12]}…) than this run's ({run.TokenizerHash[..12]}…)");
-        if (run.FineTune is { } task)
-        {
-            validation = RunValidation.ForTask(run, info);
-            sampler = TaskExamples.Sampler(info.Sequences, run.Data.GlobalBatch, run.Data.Seed);
-            run = run with { FineTune = task with { Classes = info.Classes, Regression = info.Regression } };
-        }
-        else
-        {
-            validation = RunValidation.For(run, info);
-            sampler = new SequenceSampler(info.TrainTokens, run.Data.Context, run.Data.GlobalBatch, run.Data.Seed);
-        }
-        if (validation.Skipped is { } why) log.LogWarning("Run {Run}: {Why}", run.RunId, why);
-        long total = sampler.StepsPerEpoch * run.Epochs;
-        stopAt = run.MaxSteps > 0 ? Math.Min(run.MaxSteps, total) : total;
-        schedule = LearningRateSchedule.For(run.Optimizer, run.ScheduleToMaxSteps && run.MaxSteps > 0 ? stopAt : total);
-        request = run with { TokenizerHash = info.TokenizerHash };
+        plan = await RunPlan.Prepare(run.FineTune is null ? run : ResolveTask(run), GrainFactory);
+        if (plan.Validation.Skipped is { } why) log.LogWarning("Run {Run}: {Why}", plan.Request.RunId, why);
     }
 
     private static void RequireWorkers(int found, int min)
@@ -221,31 +186,23 @@ public sealed partial class CoordinatorGrain(
 
     private WorkerRoster Roster => roster ??= new WorkerRoster(GrainFactory, membership, log);
 
+    private WorkerSet Workers => workerSet ??= new WorkerSet(Roster, log, RunId);
+
+    private CheckpointStore Checkpoints => checkpointStore ??= new CheckpointStore(log, RunId);
+
     private Task<List<WorkerInfo>> Discover(int maxWorkers) =>
-        Roster.Discover(maxWorkers, request?.StepTimeoutSeconds ?? PretrainRequest.DefaultStepTimeoutSeconds);
+        Roster.Discover(maxWorkers, plan?.Request.StepTimeoutSeconds ?? PretrainRequest.DefaultStepTimeoutSeconds);
 
     private async Task Form(IReadOnlyList<WorkerInfo> members, WorkerStart start, long atStep, long tokensAtStep)
     {
-        var run = request!;
+        var run = plan!.Request;
         await GrainFactory.GetGrain<IDataGrain>(run.RunId).Open(run.Data); // again: the data grain may have moved with a lost silo
         long gen = await NextGeneration();
         var peers = members.Select(m => GrainFactory.GetGrain<IWorkerGrain>(m.Key)).ToArray();
         var endpoints = members.Select(m => m.DataEndpoint).ToArray();
         var key = PeerCredentials.NewKey(); // this generation's only: a worker left out, or an older generation's, cannot prove it
-        await AbortAll(peers, $"generation {gen} is forming"); // a worker still waiting in an older step (its coordinator died) lets go
-        try
-        {
-            await OnAll(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints, key)
-                { FineTune = run.FineTune }));
-        }
-        catch
-        {
-            LetGo(peers); // those that joined would hold their replicas until idle collection
-            throw;
-        }
-        LetGo(workers.Where(w => !members.Any(m => m.Key == w.GetPrimaryKeyString())));
-        workers = peers;
-        workerKeys = peers.Select(w => w.GetPrimaryKeyString()).ToArray();
+        await Workers.Form(peers, (w, rank) => w.Join(new WorkerAssignment(run.RunId, gen, rank, peers, run.Model, run.Optimizer, run.Data, run.CommDtype, start, endpoints, key)
+            { FineTune = run.FineTune }));
         Metrics.Formed(peers.Length, atStep, tokensAtStep);
         step = atStep;
         tokens = tokensAtStep;
@@ -254,7 +211,8 @@ public sealed partial class CoordinatorGrain(
 
     private async Task Loop()
     {
-        var run = request!;
+        var run = plan!.Request;
+        long stopAt = plan.StopAt;
         int failuresInARow = 0;
         long failedAt = -1; // the furthest step boundary a failure happened at: the count resets only past it
         var lastDiscovery = Stopwatch.StartNew();
@@ -288,7 +246,7 @@ public sealed partial class CoordinatorGrain(
                 failedAt = Math.Max(failedAt, step);
                 if (!await Recover(e, failuresInARow))
                 {
-                    await LeaveAll();
+                    await Workers.LeaveAll();
                     await Retire();
                     return;
                 }
@@ -297,8 +255,8 @@ public sealed partial class CoordinatorGrain(
         try
         {
             await ValidateAtEnd();
-            if (run.CheckpointDir is not null && lastCheckpointStep != step) await Checkpoint();
-            digest = await workers[0].Digest(generation);
+            if (run.CheckpointDir is not null && Checkpoints.LastStep != step) await Checkpoint();
+            digest = await Workers.Members[0].Digest(Workers.Generation);
             DrawLoss();
             state = step >= stopAt ? RunState.Finished : RunState.Stopped;
             lastEvent = state == RunState.Finished ? $"finished at step {step}" : $"stopped at step {step}";
@@ -307,23 +265,23 @@ public sealed partial class CoordinatorGrain(
         {
             Fail($"could not finish cleanly: {e.Message}");
         }
-        await LeaveAll();
+        await Workers.LeaveAll();
         await Retire();
         Changed();
     }
 
     private async Task<StepReport> RunStep()
     {
-        var run = request!;
+        var run = plan!.Request;
         var clock = Stopwatch.StartNew();
-        var cursor = sampler!.CursorAt(step);
-        long examples = sampler.GetGlobalBatch(cursor).Length;
+        var cursor = plan.Sampler.CursorAt(step);
+        long examples = plan.Sampler.GetGlobalBatch(cursor).Length;
         long globalTokens = run.FineTune is null ? examples * run.Data.Context : examples; // what the loss sums are divided by: tokens, or a task's examples
-        long gen = generation;
+        long gen = Workers.Generation;
         long s = step;
         var limit = TimeSpan.FromSeconds(run.StepTimeoutSeconds);
-        var exchanging = new bool[workers.Length]; // as of each worker's last answer
-        var computed = await OnAll(workers, async (w, rank) =>
+        var exchanging = new bool[Workers.Count]; // as of each worker's last answer
+        var computed = await Workers.OnAll(async (w, rank) =>
         {
             while (true) // each call waits at most ComputeWait, well under the response timeout
             {
@@ -352,14 +310,14 @@ public sealed partial class CoordinatorGrain(
         }
         if (!double.IsFinite(lossSum) || !double.IsFinite(squared))
             throw new ArithmeticException($"step {s + 1}: the loss or gradient is not finite (loss sum {lossSum}, |g|² {squared})");
-        double lr = schedule!.At(s + 1);
+        double lr = plan.Schedule.At(s + 1);
         double clip = GradientClip.Factor(squared, run.Optimizer.GradClip);
-        var updates = await OnAll(workers, (w, _) => w.Update(gen, s, lr, clip));
+        var updates = await Workers.OnAll((w, _) => w.Update(gen, s, lr, clip));
         step = s + 1;
         tokens += stepTokens;
         tokensThisSession += stepTokens;
         long per = run.FineTune is null ? Math.Max(1, stepTokens) : Math.Max(1, examples); // the loss is per token, or per example
-        return new StepReport(step, cursor.Epoch, lossSum / per, lr, Math.Sqrt(squared), stepTokens, workers.Length,
+        return new StepReport(step, cursor.Epoch, lossSum / per, lr, Math.Sqrt(squared), stepTokens, Workers.Count,
             clock.Elapsed.TotalSeconds, computed.Max(c => c.ComputeSeconds), computed.Max(c => c.DataWaitSeconds),
             computed.Max(c => c.ReduceSeconds), updates.Max())
             { TaskLoss = run.FineTune is null ? null : taskSum / per, LmLoss = run.FineTune is null ? null : lmSum / per };
@@ -369,7 +327,7 @@ public sealed partial class CoordinatorGrain(
     {
         reports.Enqueue(report);
         while (reports.Count > ReportsKept) reports.Dequeue();
-        Metrics.Step(report, tokens, sampler?.StepsPerEpoch ?? 0);
+        Metrics.Step(report, tokens, plan?.Sampler.StepsPerEpoch ?? 0);
         Changed();
     }
 }
