@@ -32,11 +32,18 @@ public static class ParseErrors
             string token = option.Tokens.Count > 0 ? option.Tokens[^1].Value : "";
             if (type.IsEnum)
                 return $"{flag} {token}: must be one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}";
-            return $"{flag} {token}: {error.Message}";
+            return $"{flag} {token}: {OneLine(error.Message)}";
         }
         if (command.Subcommands.Count > 0 && command.Action is null)
             return $"choose a command: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}";
         return error.Message;
+    }
+
+    /// <summary>A message the parser spreads over lines (the allowed values of a flag, one per line) on one line.</summary>
+    private static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 1 ? lines[0] : $"{lines[0]} {string.Join(", ", lines.Skip(1))}";
     }
 
     private static OptionResult? OptionOf(SymbolResult? result) => result switch

@@ -57,7 +57,11 @@ public static class EvalCommand
     {
         if (!File.Exists(valFile)) throw new UserInputException($"--val {valFile} does not exist");
         string folder = File.Exists(Path.Combine(checkpointPath, RunCheckpoint.StateFile)) ? checkpointPath
-            : RunCheckpoint.Candidates(checkpointPath).FirstOrDefault() ?? throw new UserInputException($"--checkpoint {checkpointPath} holds no run checkpoint (no {RunCheckpoint.StateFile})");
+            : RunCheckpoint.Candidates(checkpointPath).FirstOrDefault()
+              ?? throw new UserInputException($"--checkpoint {checkpointPath} has no task head (no {RunCheckpoint.StateFile} of a fine-tuning run): fine-tune it first (gpt1 finetune start --checkpoint {checkpointPath} …)");
+        string? tuned = Silo.Inference.TaskEvaluation.TaskOf(folder);
+        if (tuned is null) throw new UserInputException($"{folder} is a pretrained checkpoint without a task head: fine-tune it first (gpt1 finetune start --checkpoint {folder} …)");
+        if (task is not null && task != tuned) throw new UserInputException($"--task {task}: {folder} was fine-tuned for {tuned}");
         Silo.Inference.TaskEvaluationResult r;
         try
         {
@@ -67,7 +71,6 @@ public static class EvalCommand
         {
             throw new UserInputException(e.Message);
         }
-        if (task is not null && task != r.Task) throw new UserInputException($"--task {task}: {folder} was fine-tuned for {r.Task}");
         Console.WriteLine(json
             ? JsonLine.Of(new { checkpoint = folder, task = r.Task, examples = r.Examples, loss = Math.Round(r.Loss, 5), metrics = r.Scores.ToDictionary(m => m.Name, m => Math.Round(m.Value, 5)) })
             : $"{r.Task}: loss {r.Loss:F4}" + string.Concat(r.Scores.Select(m => $"  {m.Name} {m.Value:F4}")) + $"  on {r.Examples:N0} examples of {valFile}  checkpoint {folder}");

@@ -32,7 +32,8 @@ public sealed partial class CoordinatorGrain
             string folder = PretrainedFolder(given);
             var info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(Path.Combine(folder, "checkpoint.json")))
                 ?? throw new InvalidDataException($"{folder}/checkpoint.json is empty");
-            if (File.Exists(Path.Combine(folder, RunCheckpoint.StateFile)) && RunCheckpoint.Read(folder, verifyHashes: false).Request.FineTune is not null)
+            if (File.Exists(Path.Combine(folder, RunCheckpoint.StateFile))
+                && JsonSerializer.Deserialize<RunCheckpointState>(File.ReadAllText(Path.Combine(folder, RunCheckpoint.StateFile)))?.Request.FineTune is not null)
                 throw new ConfigException($"{folder} is a fine-tuned checkpoint; fine-tune from a pretrained one (gpt1 pretrain, or gpt1 import)");
             var pretrained = GptConfig.Load(Path.Combine(folder, "config.json"));
             tokenizerDir = CheckpointTokenizer.Find(folder, info);
@@ -57,6 +58,17 @@ public sealed partial class CoordinatorGrain
             Data = run.Data with { Context = model.Positions, Task = files with { TokenizerDir = tokenizerDir } },
             TokenizerDir = tokenizerDir,
         };
+    }
+
+    /// <summary>
+    /// A resumed fine-tuning run reads its examples with the vocabulary copy in its own checkpoint:
+    /// the pretrained checkpoint it came from may be gone (a pretraining run keeps only its newest three).
+    /// </summary>
+    private static PretrainRequest OwnVocabulary(PretrainRequest run, string checkpoint)
+    {
+        string own = Path.Combine(checkpoint, CheckpointTokenizer.FolderName);
+        if (run.Data.Task is not { } files || !Directory.Exists(own)) return run;
+        return run with { Data = run.Data with { Task = files with { TokenizerDir = own } }, TokenizerDir = own };
     }
 
     /// <summary>A model checkpoint folder, or the newest complete one of a run's checkpoint folder.</summary>

@@ -48,7 +48,7 @@ public sealed partial class CoordinatorGrain(
 
     public Task<DataInfo> OpenData(DataPlan plan)
     {
-        ServiceProvider.GetRequiredService<StorageRoot>().AdmitData(plan.Directory); // issue 12: only under --storage-root
+        ServiceProvider.GetRequiredService<StorageRoot>().AdmitData(plan); // issue 12: only under --storage-root
         RequireNew(); // an existing run's data grain keeps its plan
         return GrainFactory.GetGrain<IDataGrain>(RunId).Open(plan);
     }
@@ -93,7 +93,7 @@ public sealed partial class CoordinatorGrain(
             ?? throw new InvalidOperationException($"{checkpointDir} holds no complete checkpoint to resume from");
         if (saved.Request.RunId != RunId)
             throw new InvalidOperationException($"{folder} belongs to run '{saved.Request.RunId}'; resume it with --run {saved.Request.RunId}");
-        var resumed = saved.Request with { CheckpointDir = checkpointDir, MinWorkers = minWorkers, MaxWorkers = maxWorkers };
+        var resumed = OwnVocabulary(saved.Request with { CheckpointDir = checkpointDir, MinWorkers = minWorkers, MaxWorkers = maxWorkers }, folder);
         plan = null;
         stopRequested = false;
         error = null;

@@ -1,3 +1,4 @@
+using Gpt1Cluster.Contracts.Data;
 using Gpt1Cluster.Contracts.Training;
 
 namespace Gpt1Cluster.Silo.Grains;
@@ -36,15 +37,22 @@ public sealed class StorageRoot
     /// <summary>Refuses a run whose data or checkpoint directory lies outside the root.</summary>
     public void Admit(PretrainRequest request)
     {
-        if (request.Data.Task is { } task)
-        {
-            Require("--train", task.TrainFile);
-            Require("--val", task.ValFile);
-            Require("--tokenizer", task.TokenizerDir);
-            if (request.FineTune?.Pretrained is string pretrained) Require("--checkpoint", pretrained);
-        }
-        else AdmitData(request.Data.Directory);
+        AdmitData(request.Data);
+        if (request.FineTune?.Pretrained is string pretrained) Require("--checkpoint", pretrained);
         if (request.CheckpointDir is string checkpoints) AdmitCheckpoints(checkpoints);
+    }
+
+    /// <summary>A plan's prepared directory, or a fine-tuning run's task files and vocabulary (empty until the run resolves it from its checkpoint).</summary>
+    public void AdmitData(DataPlan plan)
+    {
+        if (plan.Task is not { } task)
+        {
+            AdmitData(plan.Directory);
+            return;
+        }
+        Require("--train", task.TrainFile);
+        Require("--val", task.ValFile);
+        if (task.TokenizerDir.Length > 0) Require("--tokenizer", task.TokenizerDir);
     }
 
     public void AdmitData(string directory) => Require("--data", directory);

@@ -44,6 +44,20 @@ public sealed class TaskExamples
     /// <summary>Reads both files, takes the classes from the train file, and encodes every example for a model of <paramref name="maxLength"/> positions.</summary>
     public static TaskExamples Open(TaskData data, int maxLength)
     {
+        try
+        {
+            return Read(data, maxLength);
+        }
+        catch (ArgumentException e) // a --columns mapping or a flag that does not fit the task: the user's to fix
+        {
+            throw new ConfigException(e.Message);
+        }
+    }
+
+    private static TaskExamples Read(TaskData data, int maxLength)
+    {
+        foreach (var (flag, file) in new[] { ("--train", data.TrainFile), ("--val", data.ValFile) })
+            if (!File.Exists(file)) throw new FileNotFoundException($"{flag} {file} does not exist where the run reads it (the silo of its coordinator)", file);
         var kind = Kind(data.Task);
         var tokenizer = Gpt1Tokenizer.Load(data.TokenizerDir).WithSpecialTokens();
         var trainRows = TaskFile.Read(data.TrainFile, kind, data.Columns);

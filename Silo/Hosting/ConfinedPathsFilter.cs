@@ -19,11 +19,12 @@ public sealed class ConfinedPathsFilter(StorageRoot storage) : IIncomingGrainCal
             switch (request.GetArgument(i))
             {
                 case DataPlan plan:
-                    storage.AdmitData(plan.Directory);
+                    storage.AdmitData(plan);
                     break;
                 case WorkerAssignment assignment:
-                    storage.AdmitData(assignment.Data.Directory);
+                    storage.AdmitData(assignment.Data);
                     if (assignment.Start.CheckpointPath is string load) storage.AdmitCheckpoints(load);
+                    if (assignment.FineTune?.Pretrained is string pretrained) storage.AdmitCheckpoints(pretrained);
                     break;
             }
         }

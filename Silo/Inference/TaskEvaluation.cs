@@ -20,6 +20,13 @@ public sealed record TaskEvaluationResult(string Task, int Examples, double Loss
 /// </summary>
 public static class TaskEvaluation
 {
+    /// <summary>The task a checkpoint was fine-tuned for, or null for a pretrained (or imported) one.</summary>
+    public static string? TaskOf(string folder)
+    {
+        string path = Path.Combine(folder, RunCheckpoint.StateFile);
+        return File.Exists(path) ? System.Text.Json.JsonSerializer.Deserialize<RunCheckpointState>(File.ReadAllText(path))?.Request.FineTune?.Task : null;
+    }
+
     public static TaskEvaluationResult Run(string folder, string valFile, string? columns)
     {
         var state = RunCheckpoint.Read(folder);
@@ -28,7 +35,15 @@ public static class TaskEvaluation
         var config = GptConfig.Load(Path.Combine(folder, "config.json"));
         var kind = TaskExamples.Kind(spec.Task);
         var tokenizer = Gpt1Tokenizer.Load(Path.Combine(folder, CheckpointTokenizer.FolderName)).WithSpecialTokens();
-        var rows = TaskFile.Read(valFile, kind, columns ?? state.Request.Data.Task?.Columns);
+        IReadOnlyList<TaskRow> rows;
+        try
+        {
+            rows = TaskFile.Read(valFile, kind, columns ?? state.Request.Data.Task?.Columns);
+        }
+        catch (ArgumentException e) // a --columns mapping that does not fit the task
+        {
+            throw new ConfigException(e.Message);
+        }
         if (rows.Count == 0) throw new InvalidDataException($"{valFile} holds no examples");
         var encoder = new TaskEncoder(tokenizer, kind, config.Positions);
         var labels = new LabelSet(spec.Classes, spec.Regression) { Kind = TaskExamples.Kind(spec.Task) };

@@ -23,7 +23,16 @@ public static class TaskTransfer
     /// <summary>Copies the pretrained parameters of <paramref name="folder"/> into <paramref name="model"/> (call before the flat buffers attach, or after: both write through).</summary>
     public static void From(string folder, TaskModel model, int transferLayers)
     {
-        var (pretrained, _) = ModelCheckpoint.Load(folder, prefixOnly: true);
+        Gpt1Model pretrained;
+        try
+        {
+            (pretrained, _) = ModelCheckpoint.Load(folder, prefixOnly: true);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"a worker could not read the pretrained checkpoint {folder} ({e.Message}): every silo with workers loads it " +
+                "from this path, so put it on storage they all mount (as checkpoints are)", e);
+        }
         using (pretrained)
         {
             var config = pretrained.Config;

@@ -34,6 +34,23 @@ public sealed class StorageRootTests : IDisposable
         storage.Admit(Request(Path.Combine(root, "data"), Path.Combine(root, "checkpoints")));
     }
 
+    [Fact]
+    public void A_fine_tuning_run_is_admitted_by_its_task_files_and_checkpoint_and_refused_for_any_outside()
+    {
+        var run = Request(Path.Combine(root, "data"), Path.Combine(root, "checkpoints")) with
+        {
+            Data = new DataPlan("", 64, 32, 0) { Task = new TaskData("classification", Path.Combine(root, "t", "train.jsonl"), Path.Combine(root, "t", "val.jsonl"), null, "", false) },
+            FineTune = new FineTuneSpec { Task = "classification", Pretrained = Path.Combine(root, "pretrained") },
+        };
+        storage.Admit(run); // no prepared directory, and no vocabulary until the run takes its checkpoint's
+        storage.AdmitData(run.Data);
+        var outside = Path.Combine(dir.Path, "outside", "x");
+        Assert.Contains("--train", Assert.Throws<InvalidOperationException>(() => storage.Admit(run with { Data = run.Data with { Task = run.Data.Task! with { TrainFile = outside } } })).Message);
+        Assert.Contains("--val", Assert.Throws<InvalidOperationException>(() => storage.AdmitData(run.Data with { Task = run.Data.Task! with { ValFile = outside } })).Message);
+        Assert.Contains("--tokenizer", Assert.Throws<InvalidOperationException>(() => storage.AdmitData(run.Data with { Task = run.Data.Task! with { TokenizerDir = outside } })).Message);
+        Assert.Contains("--checkpoint", Assert.Throws<InvalidOperationException>(() => storage.Admit(run with { FineTune = run.FineTune! with { Pretrained = "/etc" } })).Message);
+    }
+
     [Theory]
     [InlineData("/etc")]
     [InlineData("/")]

@@ -47,7 +47,6 @@ public static class FineTuneCommand
     private static Command StartCommand()
     {
         var task = new Option<string>("--task") { Description = "How inputs become token rows: classification, entailment, similarity or multiple-choice", Required = true };
-        task.AcceptOnlyFromAmong([.. FineTuneSpec.Tasks]);
         var train = new Option<string>("--train") { Description = "Train examples: .jsonl (named fields) or a GLUE-style .tsv (SST-2, CoLA, MRPC, QQP, STS-B, MNLI, RTE, QNLI)", Required = true };
         var val = new Option<string>("--val") { Description = "Val examples, same format: the task metrics are measured on them every epoch", Required = true };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "The pretrained checkpoint (a step-* folder, a run's checkpoint folder, or gpt1 import's output); without it: random init (needs --tokenizer)" };
@@ -76,10 +75,18 @@ public static class FineTuneCommand
         foreach (var tls in TlsFlags.All) command.Options.Add(tls);
         command.SetAction(async (parse, cancel) =>
         {
+            if (!FineTuneSpec.Tasks.Contains(parse.GetValue(task)))
+                throw new UserInputException($"--task {parse.GetValue(task)}: must be one of {string.Join(", ", FineTuneSpec.Tasks)}");
             bool local = parse.GetValue(P.Embedded);
-            string Path(Option<string> o) => local ? System.IO.Path.GetFullPath(parse.GetValue(o)!) : parse.GetValue(o)!;
-            string? pretrained = parse.GetValue(checkpoint) is string c ? System.IO.Path.GetFullPath(c) : null;
-            string? vocabulary = parse.GetValue(tokenizer) is string t ? System.IO.Path.GetFullPath(t) : null;
+            // Paths are read on the silos: resolved here for an embedded run, and absolute for a cluster (its silos' working folder is not ours).
+            string? Resolve(string flag, string? path) =>
+                path is null ? null : local ? System.IO.Path.GetFullPath(path) : System.IO.Path.IsPathRooted(path) ? path
+                : throw new UserInputException($"{flag} {path}: with --cluster give an absolute path, as the silos see it (they read the file, not this client)");
+            string Path(Option<string> o) => Resolve(o.Name, parse.GetValue(o))!;
+            string? pretrained = Resolve("--checkpoint", parse.GetValue(checkpoint));
+            string? vocabulary = Resolve("--tokenizer", parse.GetValue(tokenizer));
+            if (parse.GetValue(regression) && parse.GetValue(task) == FineTuneSpec.MultipleChoice)
+                throw new UserInputException("--regression is for a scalar head (STS-B); multiple-choice scores its candidates");
             if (pretrained is not null && vocabulary is not null)
                 throw new UserInputException("--tokenizer is for a run without --checkpoint: a pretrained checkpoint brings its own vocabulary");
             if (pretrained is null && parse.GetValue(transfer) is not null)
@@ -101,7 +108,9 @@ public static class FineTuneCommand
                 Optimizer = OptimizerConfig.FineTuning with { LearningRate = parse.GetValue(lr) ?? OptimizerConfig.FineTuning.LearningRate },
                 Data = new DataPlan("", model.Positions, parse.GetValue(batch), parse.GetValue(seed))
                 {
-                    Task = new TaskData(parse.GetValue(task)!, Path(train), Path(val), parse.GetValue(columns), vocabulary ?? SampleData.OriginalVocabulary(), parse.GetValue(regression)),
+                    // With --checkpoint the run takes the checkpoint's own vocabulary (the coordinator fills it in).
+                    Task = new TaskData(parse.GetValue(task)!, Path(train), Path(val), parse.GetValue(columns),
+                        vocabulary ?? (pretrained is null ? SampleData.OriginalVocabulary() : ""), parse.GetValue(regression)),
                 },
                 FineTune = new FineTuneSpec { Task = parse.GetValue(task)!, Pretrained = pretrained, LmCoef = parse.GetValue(lmCoef), TransferLayers = parse.GetValue(transfer) ?? -1 },
                 Epochs = parse.GetValue(epochs),
