@@ -59,7 +59,7 @@ public static class EvalCommand
         string folder = File.Exists(Path.Combine(checkpointPath, RunCheckpoint.StateFile)) ? checkpointPath
             : RunCheckpoint.Candidates(checkpointPath).FirstOrDefault()
               ?? throw new UserInputException($"--checkpoint {checkpointPath} has no task head (no {RunCheckpoint.StateFile} of a fine-tuning run): fine-tune it first (gpt1 finetune start --checkpoint {checkpointPath} …)");
-        string? tuned = Silo.Inference.TaskEvaluation.TaskOf(folder);
+        string? tuned = RunCheckpoint.FineTuneOf(folder)?.Task;
         if (tuned is null) throw new UserInputException($"{folder} is a pretrained checkpoint without a task head: fine-tune it first (gpt1 finetune start --checkpoint {folder} …)");
         if (task is not null && task != tuned) throw new UserInputException($"--task {task}: {folder} was fine-tuned for {tuned}");
         Silo.Inference.TaskEvaluationResult r;

@@ -32,8 +32,7 @@ public sealed partial class CoordinatorGrain
             string folder = PretrainedFolder(given);
             var info = JsonSerializer.Deserialize<CheckpointInfo>(File.ReadAllText(Path.Combine(folder, "checkpoint.json")))
                 ?? throw new InvalidDataException($"{folder}/checkpoint.json is empty");
-            if (File.Exists(Path.Combine(folder, RunCheckpoint.StateFile))
-                && JsonSerializer.Deserialize<RunCheckpointState>(File.ReadAllText(Path.Combine(folder, RunCheckpoint.StateFile)))?.Request.FineTune is not null)
+            if (RunCheckpoint.FineTuneOf(folder) is not null)
                 throw new ConfigException($"{folder} is a fine-tuned checkpoint; fine-tune from a pretrained one (gpt1 pretrain, or gpt1 import)");
             var pretrained = GptConfig.Load(Path.Combine(folder, "config.json"));
             tokenizerDir = CheckpointTokenizer.Find(folder, info);

@@ -29,7 +29,10 @@ public sealed class TaskExamples
     public int RowsPerExample { get; }
     public int TrainCount => train.Length;
     public int ValCount => val.Length;
-    public int ValMicroBatches => (val.Length + ValidationSet.MicroBatch - 1) / ValidationSet.MicroBatch;
+    public int ValMicroBatches => MicroBatches(val.Length);
+
+    /// <summary>Micro-batches of <see cref="ValidationSet.MicroBatch"/> examples that cover <paramref name="examples"/>.</summary>
+    public static int MicroBatches(int examples) => (examples + ValidationSet.MicroBatch - 1) / ValidationSet.MicroBatch;
 
     /// <summary>The task's kind from its name on the command line and in a request.</summary>
     public static TaskKind Kind(string task) => task switch
@@ -84,12 +87,16 @@ public sealed class TaskExamples
     public TokenSlice Slice(long step, SamplerCursor cursor, ReadOnlySpan<int> examples) => Batch(train, examples, RowsPerExample, step, cursor.Epoch, cursor.Position);
 
     /// <summary>Val micro-batch <paramref name="index"/>: examples [8·index, 8·index + 8).</summary>
-    public TokenSlice ValBatch(int index)
+    public TokenSlice ValBatch(int index) => MicroBatch(val, index, RowsPerExample);
+
+    /// <summary>Micro-batch <paramref name="index"/> of <paramref name="from"/>: the cluster's validation and `gpt1 eval --val` cut the same ones.</summary>
+    public static TokenSlice MicroBatch(EncodedExample[] from, int index, int k)
     {
-        if (index < 0 || index >= ValMicroBatches) throw new ArgumentOutOfRangeException(nameof(index), $"val micro-batch {index} of {ValMicroBatches}");
+        int count = MicroBatches(from.Length);
+        if (index < 0 || index >= count) throw new ArgumentOutOfRangeException(nameof(index), $"val micro-batch {index} of {count}");
         int start = index * ValidationSet.MicroBatch;
-        var owned = Enumerable.Range(start, Math.Min(ValidationSet.MicroBatch, val.Length - start)).ToArray();
-        return Batch(val, owned, RowsPerExample, index, 0, 0);
+        var owned = Enumerable.Range(start, Math.Min(ValidationSet.MicroBatch, from.Length - start)).ToArray();
+        return Batch(from, owned, k, index, 0, 0);
     }
 
     /// <summary>

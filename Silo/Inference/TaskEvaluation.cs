@@ -20,13 +20,6 @@ public sealed record TaskEvaluationResult(string Task, int Examples, double Loss
 /// </summary>
 public static class TaskEvaluation
 {
-    /// <summary>The task a checkpoint was fine-tuned for, or null for a pretrained (or imported) one.</summary>
-    public static string? TaskOf(string folder)
-    {
-        string path = Path.Combine(folder, RunCheckpoint.StateFile);
-        return File.Exists(path) ? System.Text.Json.JsonSerializer.Deserialize<RunCheckpointState>(File.ReadAllText(path))?.Request.FineTune?.Task : null;
-    }
-
     public static TaskEvaluationResult Run(string folder, string valFile, string? columns)
     {
         var state = RunCheckpoint.Read(folder);
@@ -55,10 +48,9 @@ public static class TaskEvaluation
         var device = new Device(DeviceType.CPU);
         double lossSum = 0;
         var batches = new List<(float[], float[])>();
-        for (int start = 0; start < examples.Length; start += Data.Sampling.ValidationSet.MicroBatch)
+        for (int index = 0; index < TaskExamples.MicroBatches(examples.Length); index++)
         {
-            var owned = Enumerable.Range(start, Math.Min(Data.Sampling.ValidationSet.MicroBatch, examples.Length - start)).ToArray();
-            var slice = TaskExamples.Batch(examples, owned, k, 0, 0, 0);
+            var slice = TaskExamples.MicroBatch(examples, index, k);
             var (sum, scores) = TaskObjective.Evaluate(model, slice, device);
             lossSum += sum;
             batches.Add((scores, slice.Task!.Targets));

@@ -82,6 +82,16 @@ public static class RunCheckpoint
         return state;
     }
 
+    /// <summary>
+    /// The task and head a checkpoint was fine-tuned with, from its run state alone (its files are
+    /// not checked); null for a pretrained or imported checkpoint.
+    /// </summary>
+    public static FineTuneSpec? FineTuneOf(string folder)
+    {
+        string path = Path.Combine(folder, StateFile);
+        return File.Exists(path) ? JsonSerializer.Deserialize<RunCheckpointState>(File.ReadAllText(path))?.Request.FineTune : null;
+    }
+
     /// <summary>Complete checkpoints in <paramref name="dir"/>, newest first (the .tmp folders of unfinished ones are skipped).</summary>
     public static IEnumerable<string> Candidates(string dir) =>
         !Directory.Exists(dir) ? [] :
